@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef EBPFCTL_CLI_H
+#define EBPFCTL_CLI_H
+
+#include "rerr.h"
+
+/* Exit statuses (DESIGN.md section 6). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	64
+
+int cmd_run(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* Print `error: <msg>` (+ `hint: <hint>`) and return the exit status for it. */
+int cli_report(const struct rerr *err);
+/* Print `error: ...` for a command-line problem and return EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Install the stderr log sink: warnings always, info/debug with verbose. */
+void cli_log_init(int verbose);
+
+#endif

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* BTF value formatter: renders typed bytes as JSON and as label text, exactly
+ * as DESIGN.md section 5 says.  A plan is compiled once per (btf, type id) so
+ * the per-event path only walks a flat op list and writes into a strbuf. */
+#ifndef EBPFCTL_BTF_FMT_H
+#define EBPFCTL_BTF_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "strbuf.h"
+
+struct btf;
+struct fmt_plan;
+
+/* Compile a plan for type_id (typedef/const/volatile chains allowed; special
+ * solo_types.h typedefs are recognised anywhere in the chain).  Returns 0 or
+ * -errno (-EINVAL for an unsupported kind such as FUNC or a FWD struct). */
+int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out);
+void fmt_plan_free(struct fmt_plan *plan);
+/* Bytes the type occupies (btf__resolve_size). */
+size_t fmt_plan_size(const struct fmt_plan *plan);
+/* True when every leaf is an integer (not bool/char-string/enum/pointer) or a
+ * float, possibly inside structs/arrays: such values can be summed per CPU. */
+bool fmt_plan_all_numeric(const struct fmt_plan *plan);
+
+/* Append the JSON rendering of the value.  Members whose name starts with
+ * "__" are skipped.  len < fmt_plan_size() -> -EMSGSIZE and nothing is
+ * appended (a record is never over-read). */
+int fmt_json(const struct fmt_plan *plan, const void *data, size_t len, struct strbuf *out);
+
+/* Sum ncpu per-CPU images (each `stride` bytes apart) leaf by leaf into out
+ * (fmt_plan_size bytes): integers with wrap-around in their own width
+ * (bitfields in their bits), floats as floats.  -EINVAL if !all_numeric. */
+int fmt_sum_percpu(const struct fmt_plan *plan, const void *data, size_t stride, int ncpu, void *out);
+
+/* Append s[0..n) as the body of a JSON string (no quotes): stops at the first
+ * NUL, escapes per RFC 8259, and turns each byte that is not part of valid
+ * UTF-8 into the text \xHH, which is then JSON-escaped (so "\\xHH"). */
+void fmt_json_str(struct strbuf *out, const char *s, size_t n);
+/* Same, but the raw text (invalid bytes as \xHH, nothing else escaped): what a
+ * label value holds before exposition-format escaping. */
+void fmt_text_str(struct strbuf *out, const char *s, size_t n);
+
+/* Wall clock = ktime (CLOCK_MONOTONIC/BOOTTIME ns) + offset; set once at start
+ * by the runner for the `ktime` special type. */
+void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns);
+
+/* --- Flattened fields: labels and metric values ------------------------- */
+
+enum fmt_field_kind {
+	FMT_F_INT,		/* integer, bitfield, bool or enum */
+	FMT_F_FLOAT,
+	FMT_F_STR,		/* char array */
+	FMT_F_OTHER,		/* array, pointer, union, special type... */
+};
+
+struct fmt_field {
+	char *name;		/* flattened: "outer_inner"; "key" for a scalar type */
+	const char *member;	/* the innermost member's own name ("" for a scalar) */
+	bool hidden;		/* some path component starts with "__" */
+	enum fmt_field_kind kind;
+	bool is_signed;
+	bool is_duration;	/* solo `duration` type: numeric value in ns */
+	uint32_t bit_off;	/* from the start of the record */
+	uint32_t bit_size;	/* bits of a bitfield, else 0 */
+	uint32_t byte_size;	/* resolved size */
+	uint32_t type_id;	/* the member's type as declared (typedefs kept) */
+	struct fmt_plan *plan;	/* renders the field on its own */
+};
+
+struct fmt_fields {
+	struct fmt_field *f;
+	int n;
+};
+
+/* Flatten type_id depth-first in BTF member order: nested structs (and
+ * anonymous members) are descended, everything else is a leaf.  A non-struct
+ * type yields one field named "key".  Hidden ("__") fields are included with
+ * hidden=true so callers can pick value fields; labels skip them. */
+int fmt_fields_new(const struct btf *btf, uint32_t type_id, struct fmt_fields **out);
+void fmt_fields_free(struct fmt_fields *fields);
+
+/* Label text of one field (unescaped for the exposition format): integers in
+ * decimal, strings as fmt_text_str, enums by name, special types as in JSON
+ * but without quotes, arrays/unions as their JSON text. */
+int fmt_field_text(const struct fmt_field *f, const void *rec, size_t len, struct strbuf *out);
+/* Numeric value of an FMT_F_INT/FMT_F_FLOAT field: *u gets the raw 64-bit
+ * integer (sign-extended when is_signed), *d the value as a double (for a
+ * duration: seconds).  -EINVAL for other kinds, -EMSGSIZE if out of record. */
+int fmt_field_num(const struct fmt_field *f, const void *rec, size_t len, uint64_t *u, double *d);
+
+#endif
