@@ -52,7 +52,9 @@ static void log_sink(void *ctx, enum rlog_level level, const char *msg)
 	int verbose = *(int *)ctx;
 	size_t n = strlen(msg);
 
-	if (level == RLOG_WARN)
+	if (level == RLOG_DETAIL)
+		fprintf(stderr, "%s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+	else if (level == RLOG_WARN)
 		fprintf(stderr, "warning: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
 	else if (verbose)
 		fprintf(stderr, "%s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");

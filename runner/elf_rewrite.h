@@ -22,7 +22,7 @@ struct elf_maps_info {
 
 /* Validate buf as a little-endian ELF64 relocatable BPF object with BTF and,
  * if it has .maps.* sections, produce the rewritten copy.
- *  - *out/*out_len: malloc'd rewritten image, or NULL when no rewrite is
+ *  - *out and *out_len: malloc'd rewritten image, or NULL when no rewrite is
  *    needed (use buf as is).
  *  - info: every map found in any .maps* section with its section suffix
  *    (filled in both cases; free with elf_maps_info_free).

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "rerr.h"
 
 static rlog_fn log_fn;
@@ -55,13 +56,24 @@ void rlog_set_sink(rlog_fn fn, void *ctx)
 
 void rlog(enum rlog_level level, const char *fmt, ...)
 {
-	char msg[1024];
+	char small[1024], *msg = small;
 	va_list ap;
+	int n;
 
 	if (!log_fn)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
+	/* verifier logs are long: never truncate them */
+	if (n >= (int)sizeof(small) && (msg = malloc((size_t)n + 1))) {
+		va_start(ap, fmt);
+		vsnprintf(msg, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	} else if (n >= (int)sizeof(small)) {
+		msg = small;
+	}
 	log_fn(log_ctx, level, msg);
+	if (msg != small)
+		free(msg);
 }

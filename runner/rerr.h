@@ -21,7 +21,8 @@ int rerr_usage(struct rerr *err, int code, const char *fmt, ...) __attribute__((
 void rerr_hint(struct rerr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Logging sink: the CLI decides what to show. */
-enum rlog_level { RLOG_WARN, RLOG_INFO, RLOG_DEBUG };
+/* RLOG_DETAIL: multi-line text shown verbatim before an error (verifier log). */
+enum rlog_level { RLOG_WARN, RLOG_INFO, RLOG_DEBUG, RLOG_DETAIL };
 typedef void (*rlog_fn)(void *ctx, enum rlog_level level, const char *msg);
 void rlog_set_sink(rlog_fn fn, void *ctx);
 void rlog(enum rlog_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: MIT
+/* The runner: open -> rewrite -> configure -> load -> attach -> export, in
+ * the libbpf-bootstrap shape (goto cleanup), then the event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "btf_fmt.h"
+#include "elf_rewrite.h"
+#include "export.h"
+#include "globals.h"
+#if __has_include("metrics.h")
+#include "metrics.h"
+#include "http.h"
+#else
+/* Until the metrics modules land (issue 3): no metrics, no hash print. */
+struct metrics;
+struct http_server;
+struct metrics_opts {
+	const char *ns;
+	unsigned int max_series;
+	const struct runner_hist_buckets *hist_buckets;
+	int n_hist_buckets;
+};
+static inline int metrics_new(const struct metrics_opts *o, struct metrics **m) { *m = NULL; return 0; }
+static inline int metrics_add_map(struct metrics *m, const struct export_map *em, struct rerr *e) { return 0; }
+static inline void metrics_event(struct metrics *m, const struct export_map *em, const void *d, size_t n) {}
+static inline void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_t n) {}
+static inline void metrics_set_progs_attached(struct metrics *m, int n) {}
+static inline int metrics_print_poll(struct metrics *m, struct strbuf *sb) { return 0; }
+static inline void metrics_free(struct metrics *m) {}
+static inline int http_start(const char *a, struct metrics *m, struct http_server **s, struct rerr *e) { *s = NULL; return 0; }
+static inline void http_stop(struct http_server *s) {}
+#endif
+#include "output.h"
+#include "runner.h"
+
+static volatile sig_atomic_t stop_requested;
+
+void runner_stop(void)
+{
+	stop_requested = 1;
+}
+
+void runner_opts_init(struct runner_opts *opts)
+{
+	*opts = (struct runner_opts){
+		.interval_ns = 1000000000ULL,
+		.metrics_ns = "ebpf_solo_io",
+		.max_series = 10000,
+		.out_fd = 1,
+	};
+}
+
+/* ---- libbpf output: kept in memory, shown with -v or on failure ---- */
+
+static struct strbuf libbpf_log;
+static int libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+
+	if (n < 0)
+		return 0;
+	/* keep the tail: the verifier log of the failing program is last */
+	if (libbpf_log.len > (4u << 20))
+		libbpf_log.len = 0;
+	sb_puts(&libbpf_log, buf);
+	if (libbpf_verbose && (level != LIBBPF_DEBUG || libbpf_verbose > 1))
+		rlog(RLOG_INFO, "libbpf: %s", buf);
+	return 0;
+}
+
+/* ---- per-run state ---- */
+
+struct ev_map {
+	struct export_map em;
+	struct fmt_plan *plan;		/* event/value type plan (print) */
+	char *line_prefix;		/* `","map":"NAME","event":` */
+	size_t line_prefix_len;
+	struct perf_buffer *pb;
+	struct runner *r;
+	uint64_t events;
+	uint64_t lost;
+	uint64_t short_records;
+};
+
+struct iter_prog {
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	char *prefix;			/* `","program":"NAME","line":"` */
+};
+
+struct runner {
+	const struct runner_opts *opts;
+	struct rerr *err;
+	struct bpf_object *obj;
+	struct elf_maps_info info;
+	struct ev_map *maps;
+	int n_maps;
+	struct bpf_link **links;
+	int n_links;
+	struct iter_prog *iters;
+	int n_iters;
+	struct ring_buffer *rb;
+	int epfd;
+	struct output out;
+	struct metrics *metrics;
+	struct http_server *http;
+	bool mounted_tracefs;
+	struct timespec now;		/* realtime of the current batch */
+	uint64_t batch;
+};
+
+/* ---- object open ---- */
+
+static int read_file(const char *path, void **buf, size_t *len, struct rerr *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t off = 0;
+	char *p;
+
+	if (fd < 0)
+		return rerr_set(err, -errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int e = S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
+
+		close(fd);
+		return rerr_set(err, -e, "%s: %s", path, strerror(e));
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		close(fd);
+		return rerr_set(err, -ENOMEM, "%s: %s", path, strerror(ENOMEM));
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + off, (size_t)st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+
+			free(p);
+			close(fd);
+			return rerr_set(err, -e, "%s: %s", path, strerror(e));
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*len = off;
+	return 0;
+}
+
+static const char *map_suffix(struct runner *r, const char *name, bool *found)
+{
+	for (int i = 0; i < r->info.n; i++)
+		if (!strcmp(r->info.maps[i].map, name)) {
+			*found = true;
+			return r->info.maps[i].suffix;
+		}
+	*found = false;
+	return "";
+}
+
+static bool type_supported(uint32_t type, bool *is_event, bool *percpu)
+{
+	*is_event = type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	*percpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+		  type == BPF_MAP_TYPE_PERCPU_ARRAY;
+	switch (type) {
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *supported_types =
+	"ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array";
+
+/* Classify every map, fix ring buffers and perf arrays so the kernel accepts
+ * them, and remember each exported map's BTF types (before load: after it
+ * libbpf has dropped the ring buffer's value type). */
+static int prepare_maps(struct runner *r)
+{
+	const struct btf *btf = bpf_object__btf(r->obj);
+	struct bpf_map *map;
+	int ncpu = libbpf_num_possible_cpus();
+	int n = 0;
+
+	if (ncpu < 0)
+		return rerr_set(r->err, ncpu, "cannot read possible CPUs: %s", strerror(-ncpu));
+	bpf_object__for_each_map(map, r->obj)
+		n++;
+	r->maps = calloc(n ? n : 1, sizeof(*r->maps));
+	if (!r->maps)
+		return -ENOMEM;
+
+	bpf_object__for_each_map(map, r->obj) {
+		const char *name = bpf_map__name(map);
+		uint32_t type = bpf_map__type(map);
+		uint32_t vtid = bpf_map__btf_value_type_id(map);
+		const char *suffix, *rest = name;
+		enum out_kind pkind, kind;
+		bool in_maps, is_event, percpu;
+		int k;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		suffix = map_suffix(r, name, &in_maps);
+		k = out_kind_from_suffix(suffix);
+		if (k < 0)
+			return rerr_set(r->err, -EINVAL,
+					"map '%s': unknown output kind '.maps.%s': valid kinds are print, counter, gauge, hist",
+					name, suffix);
+		pkind = out_kind_from_prefix(name, &rest);
+		kind = k;
+		if (kind == OUT_NONE) {
+			kind = pkind;
+		} else if (pkind != OUT_NONE) {
+			rwarn("map '%s': name prefix '%s_' ignored: section .maps.%s decides its output kind", name,
+			      out_kind_name(pkind), suffix);
+			rest = name;
+		}
+
+		/* Ring buffers with a value type cannot be created by the kernel:
+		 * create it ourselves with value size 0 (no libbpf warning). */
+		if (type == BPF_MAP_TYPE_RINGBUF && (bpf_map__value_size(map) || bpf_map__key_size(map))) {
+			int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, name, 0, 0, bpf_map__max_entries(map), NULL);
+			int e;
+
+			if (fd < 0) {
+				e = -errno;
+				return rerr_set(r->err, e, "map '%s': cannot create ring buffer: %s", name,
+						strerror(-e));
+			}
+			e = bpf_map__reuse_fd(map, fd);
+			close(fd);
+			if (e)
+				return rerr_set(r->err, e, "map '%s': cannot use ring buffer: %s", name, strerror(-e));
+		}
+		if (type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+			bpf_map__set_key_size(map, 4);
+			bpf_map__set_value_size(map, 4);
+		}
+		if (kind == OUT_NONE)
+			continue;
+
+		if (!type_supported(type, &is_event, &percpu))
+			return rerr_set(r->err, -EINVAL,
+					"map '%s': map type %s cannot be exported as %s: supported types are %s", name,
+					libbpf_bpf_map_type_str(type) ? libbpf_bpf_map_type_str(type) : "unknown",
+					out_kind_name(kind), supported_types);
+		if (is_event && !vtid) {
+			rerr_set(r->err, -EINVAL, "map '%s': %s has no value type to decode events with", name,
+				 type == BPF_MAP_TYPE_RINGBUF ? "ring buffer" : "perf event array");
+			rerr_hint(r->err, "declare the event type in the map: __type(value, struct event)");
+			return -EINVAL;
+		}
+		if (!btf)
+			return rerr_set(r->err, -EINVAL, "map '%s': object has no BTF", name);
+
+		struct ev_map *m = &r->maps[r->n_maps++];
+
+		m->r = r;
+		m->em.name = strdup(name);
+		m->em.metric_name = strdup(rest);
+		m->em.kind = kind;
+		m->em.type = type;
+		m->em.fd = -1;
+		m->em.key_type_id = is_event ? 0 : bpf_map__btf_key_type_id(map);
+		m->em.value_type_id = vtid;
+		m->em.key_size = is_event ? 0 : bpf_map__key_size(map);
+		m->em.value_size = vtid ? (uint32_t)btf__resolve_size(btf, vtid) : bpf_map__value_size(map);
+		m->em.max_entries = bpf_map__max_entries(map);
+		m->em.btf = btf;
+		m->em.percpu = percpu;
+		m->em.ncpu = ncpu;
+		m->em.is_event = is_event;
+		if (!m->em.name || !m->em.metric_name)
+			return -ENOMEM;
+		if (is_event && kind == OUT_PRINT) {
+			int e = fmt_plan_new(btf, vtid, &m->plan);
+			struct strbuf sb = {};
+
+			if (e)
+				return rerr_set(r->err, e, "map '%s': cannot decode its value type: %s", name,
+						strerror(-e));
+			sb_puts(&sb, "\",\"map\":\"");
+			fmt_json_str(&sb, name, strlen(name));
+			sb_puts(&sb, "\",\"event\":");
+			m->line_prefix = strdup(sb_cstr(&sb));
+			m->line_prefix_len = sb.len;
+			sb_free(&sb);
+			if (!m->line_prefix)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---- load ---- */
+
+/* libbpf logs "prog 'NAME': -- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" */
+static int report_load_failure(struct runner *r, int e)
+{
+	const char *log = sb_cstr(&libbpf_log);
+	const char *b = strstr(log, "-- BEGIN PROG LOAD LOG --");
+	const char *path = r->opts->object_path;
+
+	if (b) {
+		const char *q = b, *name_end, *name;
+		const char *end = strstr(b, "-- END PROG LOAD LOG --");
+		char prog[256] = "";
+
+		/* find the program name just before the marker */
+		while (q > log && q[-1] != '\n')
+			q--;
+		name = strstr(q, "prog '");
+		if (name && name < b) {
+			name += 6;
+			name_end = strchr(name, '\'');
+			if (name_end && (size_t)(name_end - name) < sizeof(prog))
+				memcpy(prog, name, (size_t)(name_end - name));
+		}
+		b = strchr(b, '\n');
+		if (b && end && end > b) {
+			struct strbuf sb = {};
+
+			sb_add(&sb, b + 1, (size_t)(end - b - 1));
+			rlog(RLOG_DETAIL, "%s", sb_cstr(&sb));
+			sb_free(&sb);
+		}
+		return rerr_set(r->err, e, "program '%s': rejected by the verifier: %s", prog, strerror(-e));
+	}
+	if (e == -EPERM || e == -EACCES) {
+		rerr_set(r->err, e, "%s: %s", path, strerror(-e));
+		rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+		return e;
+	}
+	/* map creation and other failures: libbpf's last line says what */
+	{
+		const char *m = strstr(log, "map '");
+		const char *lf;
+
+		if (m && (lf = strstr(m, "failed to create"))) {
+			char name[256] = "";
+			const char *ne = strchr(m + 5, '\'');
+
+			if (ne && (size_t)(ne - m - 5) < sizeof(name))
+				memcpy(name, m + 5, (size_t)(ne - m - 5));
+			return rerr_set(r->err, e, "map '%s': cannot create: %s", name, strerror(-e));
+		}
+	}
+	return rerr_set(r->err, e, "%s: cannot load: %s", path, strerror(e < 0 ? -e : e));
+}
+
+/* Programs only referenced from a PROG_ARRAY's initial values are tail-call
+ * targets: loaded, never attached.  libbpf fills the arrays at load. */
+static bool is_tail_target(struct runner *r, struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	uint32_t len = sizeof(info);
+	struct bpf_map *map;
+
+	if (bpf_program__fd(prog) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return false;
+	bpf_object__for_each_map(map, r->obj) {
+		uint32_t n;
+
+		if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		n = bpf_map__max_entries(map);
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t id = 0;
+
+			if (!bpf_map_lookup_elem(bpf_map__fd(map), &k, &id) && id == info.id)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool dir_has_events(const char *dir)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/events", dir);
+	return !stat(p, &st) && S_ISDIR(st.st_mode);
+}
+
+/* Classic tracepoints read tracefs: mount it only when none is mounted. */
+static int ensure_tracefs(struct runner *r)
+{
+	if (r->mounted_tracefs || dir_has_events("/sys/kernel/tracing") ||
+	    dir_has_events("/sys/kernel/debug/tracing"))
+		return 0;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		int e = -errno;
+
+		return rerr_set(r->err, e, "cannot mount tracefs on /sys/kernel/tracing: %s", strerror(-e));
+	}
+	r->mounted_tracefs = true;
+	rinfo("mounted tracefs on /sys/kernel/tracing (unmounted at exit)");
+	return 0;
+}
+
+static int attach_programs(struct runner *r)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, r->obj)
+		n++;
+	r->links = calloc(n ? n : 1, sizeof(*r->links));
+	r->iters = calloc(n ? n : 1, sizeof(*r->iters));
+	if (!r->links || !r->iters)
+		return -ENOMEM;
+
+	bpf_object__for_each_program(prog, r->obj) {
+		const char *name = bpf_program__name(prog);
+		struct attach_info ai;
+		struct bpf_link *link;
+		int e;
+
+		if (!bpf_program__autoload(prog) || is_tail_target(r, prog))
+			continue;
+		attach_classify(bpf_program__section_name(prog), &ai);
+		if (ai.how == ATTACH_NONE)
+			continue;
+		if (ai.how == ATTACH_NEEDS_TARGET) {
+			rerr_set(r->err, -EINVAL, "program '%s': cannot attach %s: needs %s", name, ai.kind,
+				 ai.missing);
+			rerr_hint(r->err, "ebpfctl has no flag for this target yet; mark the program SEC(\"?%s\") to "
+					  "load it without attaching",
+				  bpf_program__section_name(prog));
+			return -EINVAL;
+		}
+		if (ai.tracefs) {
+			e = ensure_tracefs(r);
+			if (e)
+				return e;
+		}
+		link = bpf_program__attach(prog);
+		if (!link) {
+			e = -errno;
+			if (!e)
+				e = -EINVAL;
+			rerr_set(r->err, e, "program '%s': cannot attach %s%s%s: %s", name, ai.kind,
+				 *ai.target ? " " : "", ai.target, strerror(-e));
+			if (e == -EPERM || e == -EACCES)
+				rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+			return e;
+		}
+		r->links[r->n_links++] = link;
+		if (ai.iter) {
+			struct iter_prog *it = &r->iters[r->n_iters++];
+			struct strbuf sb = {};
+
+			it->prog = prog;
+			it->link = link;
+			sb_puts(&sb, "\",\"program\":\"");
+			fmt_json_str(&sb, name, strlen(name));
+			sb_puts(&sb, "\",\"line\":\"");
+			it->prefix = strdup(sb_cstr(&sb));
+			sb_free(&sb);
+			if (!it->prefix)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* ---- events ---- */
+
+static void line_start(struct runner *r, struct strbuf *sb)
+{
+	sb_add(sb, "{\"time\":\"", 9);
+	output_time(&r->out, sb, &r->now);
+}
+
+static void refresh_now(struct runner *r)
+{
+	clock_gettime(CLOCK_REALTIME, &r->now);
+}
+
+static int handle_record(struct ev_map *m, const void *data, size_t size)
+{
+	struct runner *r = m->r;
+
+	m->events++;
+	if (size < m->em.value_size) {
+		if (!m->short_records++)
+			rwarn("map '%s': record of %zu bytes is shorter than its type (%u bytes): skipped "
+			      "(reported once)",
+			      m->em.name, size, m->em.value_size);
+		return 0;
+	}
+	if (m->em.kind == OUT_PRINT) {
+		struct strbuf *sb = &r->out.sb;
+		size_t start = sb->len;
+
+		/* the time of consumption: one clock read per record */
+		refresh_now(r);
+		line_start(r, sb);
+		sb_add(sb, m->line_prefix, m->line_prefix_len);
+		if (fmt_json(m->plan, data, size, sb)) {
+			sb->len = start;
+			return 0;
+		}
+		sb_add(sb, "}\n", 2);
+		output_line_done(&r->out);
+		if (r->out.closed)
+			return -EPIPE;
+	} else if (r->metrics) {
+		metrics_event(r->metrics, &m->em, data, size);
+	}
+	/* under a sustained stream, still flush at least every 100 ms */
+	if (!(++r->batch & 255) && r->out.sb.len && mono_ns() - r->out.last_flush_ns >= OUT_FLUSH_NS)
+		output_flush(&r->out);
+	return 0;
+}
+
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	return handle_record(ctx, data, size);
+}
+
+static void perf_cb(void *ctx, int cpu, void *data, uint32_t size)
+{
+	handle_record(ctx, data, size);
+}
+
+static void perf_lost_cb(void *ctx, int cpu, __u64 cnt)
+{
+	struct ev_map *m = ctx;
+
+	m->lost += cnt;
+	if (m->r->metrics)
+		metrics_events_lost(m->r->metrics, &m->em, cnt);
+}
+
+static int epoll_add(int epfd, int fd, void *ptr)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ptr };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int setup_consumers(struct runner *r)
+{
+	int e;
+
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0)
+		return rerr_set(r->err, -errno, "epoll: %s", strerror(errno));
+	for (int i = 0; i < r->n_maps; i++) {
+		struct ev_map *m = &r->maps[i];
+
+		if (!m->em.is_event)
+			continue;
+		if (m->em.type == BPF_MAP_TYPE_RINGBUF) {
+			if (!r->rb) {
+				r->rb = ring_buffer__new(m->em.fd, ringbuf_cb, m, NULL);
+				if (!r->rb)
+					goto fail;
+				e = epoll_add(r->epfd, ring_buffer__epoll_fd(r->rb), r);
+				if (e)
+					return rerr_set(r->err, e, "epoll: %s", strerror(-e));
+			} else if (ring_buffer__add(r->rb, m->em.fd, ringbuf_cb, m)) {
+				goto fail;
+			}
+		} else {
+			/* 64 pages per CPU: bursts of small events fit */
+			m->pb = perf_buffer__new(m->em.fd, 64, perf_cb, perf_lost_cb, m, NULL);
+			if (!m->pb)
+				goto fail;
+			e = epoll_add(r->epfd, perf_buffer__epoll_fd(m->pb), m);
+			if (e)
+				return rerr_set(r->err, e, "epoll: %s", strerror(-e));
+		}
+		continue;
+fail:
+		e = -errno;
+		return rerr_set(r->err, e, "map '%s': cannot read events: %s", m->em.name, strerror(-e));
+	}
+	return 0;
+}
+
+/* ---- periodic work: map print polling and iterators ---- */
+
+static void read_iters(struct runner *r)
+{
+	char buf[8192];
+
+	for (int i = 0; i < r->n_iters; i++) {
+		struct iter_prog *it = &r->iters[i];
+		struct strbuf text = {};
+		int fd = bpf_iter_create(bpf_link__fd(it->link));
+		ssize_t n;
+
+		if (fd < 0) {
+			rwarn("program '%s': cannot read iterator: %s", bpf_program__name(it->prog), strerror(errno));
+			continue;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+			if (n > 0)
+				sb_add(&text, buf, (size_t)n);
+		close(fd);
+		refresh_now(r);
+		/* one JSON line per line of iterator text */
+		for (size_t off = 0; off < text.len;) {
+			char *nl = memchr(text.buf + off, '\n', text.len - off);
+			size_t end = nl ? (size_t)(nl - text.buf) : text.len;
+			struct strbuf *sb = &r->out.sb;
+
+			line_start(r, sb);
+			sb_puts(sb, it->prefix);
+			fmt_json_str(sb, text.buf + off, end - off);
+			sb_add(sb, "\"}\n", 3);
+			output_line_done(&r->out);
+			off = end + 1;
+		}
+		sb_free(&text);
+	}
+}
+
+static void periodic(struct runner *r)
+{
+	if (r->metrics) {
+		metrics_print_poll(r->metrics, &r->out.sb);
+		output_line_done(&r->out);
+	}
+	read_iters(r);
+}
+
+/* ---- main loop ---- */
+
+static int event_loop(struct runner *r)
+{
+	const struct runner_opts *o = r->opts;
+	uint64_t start = mono_ns();
+	uint64_t next_tick = start + o->interval_ns;
+	uint64_t end = o->duration_ns ? start + o->duration_ns : UINT64_MAX;
+	struct epoll_event evs[16];
+
+	periodic(r);
+	output_flush(&r->out);
+	while (!stop_requested && !r->out.closed) {
+		uint64_t now = mono_ns();
+		uint64_t wake = next_tick < end ? next_tick : end;
+		int timeout, n;
+
+		if (now >= end)
+			break;
+		if (now >= next_tick) {
+			periodic(r);
+			next_tick += o->interval_ns;
+			if (next_tick <= now)
+				next_tick = now + o->interval_ns;
+			continue;
+		}
+		timeout = (int)((wake - now + 999999) / 1000000);
+		if (timeout > 100)
+			timeout = 100;
+		/* drained: flush before blocking */
+		if (r->out.sb.len)
+			output_flush(&r->out);
+		n = epoll_wait(r->epfd, evs, 16, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return rerr_set(r->err, -errno, "epoll_wait: %s", strerror(errno));
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == r) {
+				int c = ring_buffer__consume(r->rb);
+
+				if (c < 0 && c != -EPIPE && c != -EINTR)
+					return rerr_set(r->err, c, "ring buffer: %s", strerror(-c));
+			} else {
+				struct ev_map *m = evs[i].data.ptr;
+				int c = perf_buffer__consume(m->pb);
+
+				if (c < 0 && c != -EINTR)
+					return rerr_set(r->err, c, "map '%s': perf buffer: %s", m->em.name,
+							strerror(-c));
+			}
+		}
+	}
+	output_flush(&r->out);
+	return 0;
+}
+
+static void cleanup(struct runner *r)
+{
+	for (int i = 0; i < r->n_maps; i++) {
+		struct ev_map *m = &r->maps[i];
+
+		if (m->lost)
+			rwarn("map '%s': %llu events lost", m->em.name, (unsigned long long)m->lost);
+	}
+	if (r->http)
+		http_stop(r->http);
+	ring_buffer__free(r->rb);
+	for (int i = 0; i < r->n_maps; i++)
+		perf_buffer__free(r->maps[i].pb);
+	for (int i = 0; i < r->n_links; i++)
+		bpf_link__destroy(r->links[i]);
+	if (r->metrics)
+		metrics_free(r->metrics);
+	bpf_object__close(r->obj);
+	if (r->mounted_tracefs && umount2("/sys/kernel/tracing", MNT_DETACH))
+		rwarn("cannot unmount tracefs from /sys/kernel/tracing: %s", strerror(errno));
+	if (r->epfd > 0)
+		close(r->epfd);
+	for (int i = 0; i < r->n_maps; i++) {
+		fmt_plan_free(r->maps[i].plan);
+		free(r->maps[i].line_prefix);
+		free(r->maps[i].em.name);
+		free(r->maps[i].em.metric_name);
+	}
+	for (int i = 0; i < r->n_iters; i++)
+		free(r->iters[i].prefix);
+	free(r->maps);
+	free(r->links);
+	free(r->iters);
+	elf_maps_info_free(&r->info);
+	output_free(&r->out);
+	sb_free(&libbpf_log);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static void set_ktime_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	fmt_set_ktime_offset(((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec));
+}
+
+int runner_run(const struct runner_opts *opts, struct rerr *err)
+{
+	struct runner r = { .opts = opts, .err = err, .epfd = -1 };
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	void *file = NULL, *img = NULL;
+	size_t file_len = 0, img_len = 0;
+	char objname[64];
+	int e;
+
+	stop_requested = 0;
+	libbpf_verbose = opts->verbose;
+	libbpf_set_print(libbpf_print);
+	output_init(&r.out, opts->out_fd);
+	set_ktime_offset();
+
+	e = read_file(opts->object_path, &file, &file_len, err);
+	if (e)
+		goto out;
+	e = elf_rewrite_maps(opts->object_path, file, file_len, &img, &img_len, &r.info, err);
+	if (e)
+		goto out;
+
+	/* internal maps are named after the object: keep libbpf's usual name */
+	snprintf(objname, sizeof(objname), "%s", base_name(opts->object_path));
+	oo.object_name = objname;
+	r.obj = bpf_object__open_mem(img ? img : file, img ? img_len : file_len, &oo);
+	free(img);
+	img = NULL;
+	if (!r.obj) {
+		e = -errno;
+		rerr_set(err, e, "%s: cannot open BPF object: %s", opts->object_path, strerror(-e));
+		goto out;
+	}
+
+	e = prepare_maps(&r);
+	if (e)
+		goto out;
+	e = globals_apply(r.obj, opts->sets, opts->n_sets, err);
+	if (e)
+		goto out;
+
+	e = bpf_object__load(r.obj);
+	if (e) {
+		report_load_failure(&r, e);
+		goto out;
+	}
+	for (int i = 0; i < r.n_maps; i++)
+		r.maps[i].em.fd = bpf_object__find_map_fd_by_name(r.obj, r.maps[i].em.name);
+
+	if (opts->metrics_addr || r.n_maps) {
+		struct metrics_opts mo = {
+			.ns = opts->metrics_ns,
+			.max_series = opts->max_series,
+			.hist_buckets = opts->hist_buckets,
+			.n_hist_buckets = opts->n_hist_buckets,
+		};
+
+		e = metrics_new(&mo, &r.metrics);
+		if (e) {
+			rerr_set(err, e, "metrics: %s", strerror(-e));
+			goto out;
+		}
+		for (int i = 0; i < r.n_maps; i++) {
+			e = metrics_add_map(r.metrics, &r.maps[i].em, err);
+			if (e)
+				goto out;
+		}
+	}
+
+	e = attach_programs(&r);
+	if (e)
+		goto out;
+	if (r.metrics)
+		metrics_set_progs_attached(r.metrics, r.n_links);
+	e = setup_consumers(&r);
+	if (e)
+		goto out;
+	if (opts->metrics_addr) {
+		e = http_start(opts->metrics_addr, r.metrics, &r.http, err);
+		if (e)
+			goto out;
+	}
+	e = event_loop(&r);
+	if (!e && r.out.error)
+		e = rerr_set(err, r.out.error, "writing output: %s", strerror(-r.out.error));
+out:
+	free(file);
+	free(img);
+	cleanup(&r);
+	return e;
+}
