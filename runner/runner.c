@@ -325,6 +325,34 @@ static int prepare_maps(struct runner *r)
 
 /* ---- load ---- */
 
+/* The verifier's reason is the last line of its log before the statistics. */
+static const char *verifier_reason(const char *b, const char *end, int e)
+{
+	static char reason[512];
+	const char *p = end;
+
+	while (b && end && p > b) {
+		const char *ls = p - 1;
+
+		while (ls > b && ls[-1] != '\n')
+			ls--;
+		if (p - ls > 1 && strncmp(ls, "processed ", 10) && strncmp(ls, "verification time", 17) &&
+		    strncmp(ls, "stack depth", 11) && strncmp(ls, "-- END", 6)) {
+			size_t n = (size_t)(p - ls);
+
+			while (n && (ls[n - 1] == '\n' || ls[n - 1] == ' '))
+				n--;
+			if (n >= sizeof(reason))
+				n = sizeof(reason) - 1;
+			memcpy(reason, ls, n);
+			reason[n] = '\0';
+			return reason;
+		}
+		p = ls;
+	}
+	return strerror(-e);
+}
+
 /* libbpf logs "prog 'NAME': -- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" */
 static int report_load_failure(struct runner *r, int e)
 {
@@ -355,7 +383,8 @@ static int report_load_failure(struct runner *r, int e)
 			rlog(RLOG_DETAIL, "%s", sb_cstr(&sb));
 			sb_free(&sb);
 		}
-		return rerr_set(r->err, e, "program '%s': rejected by the verifier: %s", prog, strerror(-e));
+		return rerr_set(r->err, e, "program '%s': rejected by the verifier: %s", prog,
+				verifier_reason(b, end, e));
 	}
 	if (e == -EPERM || e == -EACCES) {
 		rerr_set(r->err, e, "%s: %s", path, strerror(-e));

@@ -1,0 +1,154 @@
+"""ebpfctl run: events from real probes on the running kernel, field by field."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (EBPFCTL, bpf_prog_ids, deadline, fixture, run_cli, wait_until)
+
+ME = str(os.getpid())
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+def getppid():
+    os.getppid()
+
+
+def ordered(line):
+    return json.loads(line, object_pairs_hook=list)
+
+
+def test_every_shape_decoded(run_ebpfctl):
+    r = run_ebpfctl(fixture("ev_shapes"), "--set", f"target_tgid={ME}")
+    ev = r.wait_line(lambda o: o["map"] == "events", trigger=getppid)
+    assert TIME_RE.match(ev["time"]), ev["time"]
+    assert list(ev) == ["time", "map", "event"]
+    assert ev["event"] == {
+        "u8v": 255, "s8v": -128, "u16v": 65535, "s16v": -32768,
+        "u32v": 4294967295, "s32v": -2147483648,
+        "u64v": 18446744073709551615, "s64v": -9223372036854775808,
+        "bf_neg": -3, "bf_pos": 5, "bf_wide": 1000000, "flag": True,
+        "comm": 'quote"back\\\n', "bad": "a\\xff\\xc3b", "full": "abcd",
+        "in": {"a": 7, "b": -7},
+        "un": {"word": 0x04030201, "bytes": [1, 2, 3, 4]},
+        "color": "BLUE", "color_unknown": 7, "neg": "MINUS",
+        "arr": [1, 2, 3], "raw": [0xde, 0xad, 0xbe, 0xef],
+        "dbl": 1.5, "flt": 0.25, "ptr": "0xffff888012345678",
+        "v4": "127.0.0.1", "v6": "2001:db8::1", "dur": "1.5ms",
+        "pid": os.getpid(),
+    }
+    # member order is BTF order, and the exact integer text never went through a double
+    raw = next(l for l in r.lines if '"events"' in l)
+    assert '"u64v":18446744073709551615,' in raw
+    assert [k for k, _ in ordered(raw)[2][1]][:4] == ["u8v", "s8v", "u16v", "s16v"]
+    assert "__hidden" not in raw
+    rc, err = r.stop()
+    assert rc == 0 and err == "", err
+
+
+def test_sigterm_exits_zero_and_unloads(run_ebpfctl):
+    before = bpf_prog_ids()
+    r = run_ebpfctl(fixture("ev_shapes"), "--set", f"target_tgid={ME}")
+    r.wait_line(lambda o: True, trigger=getppid)
+    assert bpf_prog_ids() - before, "program should be loaded while running"
+    rc, err = r.stop(signal.SIGTERM)
+    assert rc == 0 and err == ""
+    wait_until(lambda: not (bpf_prog_ids() - before), what="programs unloaded")
+
+
+def test_duration_exits_zero():
+    t0 = time.monotonic()
+    p = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "300ms")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    assert time.monotonic() - t0 < deadline(10)
+
+
+def test_perf_event_array(run_ebpfctl):
+    r = run_ebpfctl(fixture("ev_perf"), "--set", f"target_tgid={ME}")
+    ev = r.wait_line(lambda o: o["map"] == "pevents", trigger=getppid)
+    assert ev["event"]["pid"] == os.getpid()
+    assert ev["event"]["tag"] == "perf"
+    first = ev["event"]["seq"]
+    ev2 = r.wait_line(lambda o: o["map"] == "pevents" and o["event"]["seq"] > first, trigger=getppid)
+    assert ev2["event"]["seq"] > first
+    rc, err = r.stop()
+    assert rc == 0 and err == ""
+
+
+def test_set_globals_of_every_type(run_ebpfctl):
+    r = run_ebpfctl(fixture("ev_globals"), "--set", f"target_tgid={ME}",
+                    "--set", "g_u8=200", "--set", "g_s16=-300", "--set", "g_u64=0xffffffffffffffff",
+                    "--set", "g_s64=-9223372036854775808", "--set", "g_bool=true",
+                    "--set", "g_mode=MODE_SLOW", "--set", "g_name=hello", "--set", "g_data=77",
+                    "--set", "g_bss=88")
+    ev = r.wait_line(lambda o: o["map"] == "gevents", trigger=getppid)
+    assert ev["event"] == {"u8v": 200, "s16v": -300, "u64v": 18446744073709551615,
+                           "s64v": -9223372036854775808, "flag": True, "mode": "MODE_SLOW",
+                           "name": "hello", "data": 77, "bss": 88}
+    r.stop()
+
+
+@pytest.mark.parametrize("arg,msg", [
+    ("nope=1", "error: --set nope=1: unknown global 'nope': settable globals are "),
+    ("g_u8=256", "error: --set g_u8=256: invalid value for 'g_u8' (u8): expected an integer from 0 to 255"),
+    ("g_s16=abc", "error: --set g_s16=abc: invalid value for 'g_s16' (s16): expected an integer from -32768 to 32767"),
+    ("g_bool=maybe", "error: --set g_bool=maybe: invalid value for 'g_bool' (_Bool): expected true or false"),
+    ("g_mode=MODE_NONE", "error: --set g_mode=MODE_NONE: invalid value for 'g_mode' (enum mode): expected one of MODE_OFF, MODE_FAST, MODE_SLOW or a number"),
+    ("g_name=0123456789abcdef", "error: --set g_name=0123456789abcdef: invalid value for 'g_name' (char[16]): expected a string of at most 15 bytes"),
+])
+def test_set_errors_are_usage_errors(arg, msg):
+    before = bpf_prog_ids()
+    p = run_cli("run", fixture("ev_globals"), "--no-metrics", "--set", arg)
+    assert p.returncode == 64, p.stderr
+    assert p.stderr.splitlines()[0].startswith(msg), p.stderr
+    assert len(p.stderr.splitlines()) == 1
+    if arg.startswith("nope"):
+        assert "g_u8 (u8)" in p.stderr and "g_bss (u32)" in p.stderr
+    assert not (bpf_prog_ids() - before)
+
+
+def test_programs_tail_target_optional_iter_uprobe(run_ebpfctl):
+    r = run_ebpfctl(fixture("ev_progs"), "--set", f"target_tgid={ME}", "--interval", "200ms")
+    # the tail-call target runs through the dispatcher
+    r.wait_line(lambda o: o["map"] == "progs_events" and o["event"]["via"] == "tail", trigger=getppid)
+    r.wait_line(lambda o: o["map"] == "progs_events" and o["event"]["via"] == "uprobe", trigger=getppid)
+    it = r.wait_line(lambda o: "program" in o)
+    assert it["program"] == "dump_maps" and it["line"] == "map progs_events"
+    assert TIME_RE.match(it["time"])
+    for _ in range(20):
+        os.getppid()
+    rc, err = r.stop()
+    assert rc == 0 and err == ""
+    # a tail-call target attached on its own would have run unmarked
+    assert not [l for l in r.lines if '"direct"' in l]
+    names = subprocess.run(["bpftool", "prog", "show"], capture_output=True, text=True).stdout
+    assert "not_loaded" not in names
+
+
+def test_pipe_into_head_exits_zero():
+    cmd = (f"{EBPFCTL} run {fixture('ev_shapes')} --no-metrics --set target_tgid={ME} "
+           f"| head -n 2")
+    p = subprocess.Popen(["bash", "-o", "pipefail", "-c", cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + deadline(20)
+    while p.poll() is None and time.monotonic() < end:
+        os.getppid()
+        time.sleep(0.001)
+    if p.poll() is None:
+        p.kill()
+        pytest.fail("ebpfctl did not end after head closed the pipe")
+    out, err = p.communicate()
+    assert p.returncode == 0, err
+    assert len(out.splitlines()) == 2
+    assert err == ""
+
+
+def test_verbose_shows_libbpf():
+    p = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "100ms", "-v")
+    assert p.returncode == 0
+    assert "libbpf:" in p.stderr
