@@ -28,7 +28,7 @@ EX_OBJ     := $(foreach s,$(EX_SRC),$(B)/examples/$(notdir $(s:.bpf.c=.bpf.o)))
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PYTEST     ?= /usr/bin/python3 -m pytest
 
-.PHONY: all check unit e2e install clean bench check-kernels
+.PHONY: all check unit e2e install clean bench check-kernels deps demo
 all: $(B)/ebpfctl $(EX_OBJ)
 
 $(B)/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
@@ -63,7 +63,17 @@ unit: $(UNIT_BIN) $(BPF_OBJ)
 e2e: all $(BPF_OBJ)
 	$(PYTEST) -q -rs tests/e2e
 
-check: unit e2e
+# A fresh Debian 12 machine gets its missing packages first (a no-op after).
+deps:
+	@bash ci/install-deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory unit e2e
+
+DEMO ?= exec_events
+demo: deps
+	@$(MAKE) --no-print-directory all
+	build/ebpfctl run build/examples/$(DEMO).bpf.o --no-metrics
 
 check-kernels: all $(BPF_OBJ)
 	bash ci/vm-check.sh
