@@ -17,8 +17,8 @@ LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 B       := build
 RUNNER_SRC := $(wildcard runner/*.c)
 CLI_SRC    := $(wildcard ebpfctl/*.c)
-RUNNER_OBJ := $(RUNNER_SRC:%.c=$(B)/%.o)
-CLI_OBJ    := $(CLI_SRC:%.c=$(B)/%.o)
+RUNNER_OBJ := $(RUNNER_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(B)/obj/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BPF_SRC    := $(wildcard tests/bpf/*.bpf.c)
@@ -31,7 +31,8 @@ PYTEST     ?= /usr/bin/python3 -m pytest
 .PHONY: all check unit e2e install clean bench check-kernels deps demo
 all: $(B)/ebpfctl $(EX_OBJ)
 
-$(B)/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
+# Objects live under $(B)/obj: $(B)/ebpfctl is the binary, not a directory.
+$(B)/obj/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DEBPFCTL_VERSION='"$(VERSION)"' -DEBPFCTL_INCDIR='"$(INCDIR)"' -c $< -o $@
 
