@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Probe compilation: clang + vmlinux.h + solo_types.h, the way libbpf-tools
  * builds its objects (-g -O2 -target bpf -D__TARGET_ARCH_x, llvm-strip -g). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,6 +80,45 @@ static int path_search(const char *name, char *buf, size_t sz)
 	return -ENOENT;
 }
 
+/* Highest N of an executable <prefix>N on $PATH, -1 if none. */
+static int newest_versioned(const char *prefix)
+{
+	const char *path = getenv("PATH");
+	size_t plen = strlen(prefix);
+	char dir[PATH_MAX], full[PATH_MAX + 256];
+	const char *p, *end;
+	struct dirent *de;
+	int best = -1;
+	DIR *d;
+
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(end - p), p) < sizeof(dir) &&
+		    (d = opendir(*dir ? dir : "."))) {
+			while ((de = readdir(d))) {
+				const char *num = de->d_name + plen;
+				char *rest;
+				long v;
+
+				if (strncmp(de->d_name, prefix, plen) || *num < '0' || *num > '9')
+					continue;
+				v = strtol(num, &rest, 10);
+				if (*rest || v > 9999 || v <= best)
+					continue;
+				snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", de->d_name);
+				if (is_exec(full))
+					best = v;
+			}
+			closedir(d);
+		}
+		if (!*end)
+			break;
+	}
+	return best;
+}
+
 int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 {
 	char name[32];
@@ -109,7 +149,8 @@ int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 		return 0;
 	/* Debian/Ubuntu install versioned binaries without the bare name
 	 * unless the unversioned `clang` package is installed too. */
-	for (v = 30; v >= 10; v--) {
+	v = newest_versioned("clang-");
+	if (v >= 0) {
 		snprintf(name, sizeof(name), "clang-%d", v);
 		if (path_search(name, buf, sz) == 0)
 			return 0;
@@ -142,7 +183,8 @@ static int find_strip(const char *clang, char *buf, size_t sz)
 	}
 	if (path_search("llvm-strip", buf, sz) == 0)
 		return 0;
-	for (v = 30; v >= 10; v--) {
+	v = newest_versioned("llvm-strip-");
+	if (v >= 0) {
 		snprintf(name, sizeof(name), "llvm-strip-%d", v);
 		if (path_search(name, buf, sz) == 0)
 			return 0;
