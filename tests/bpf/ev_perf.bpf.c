@@ -23,7 +23,7 @@ int perf_emit(struct bpf_raw_tracepoint_args *ctx)
 	if (!from_target() || ctx->args[1] != 110)
 		return 0;
 	e.pid = bpf_get_current_pid_tgid() >> 32;
-	e.seq = __sync_fetch_and_add(&seq, 1);
+	e.seq = seq++;
 	__builtin_memcpy(e.tag, "perf", 5);
 	bpf_perf_event_output(ctx, &pevents, BPF_F_CURRENT_CPU, &e, sizeof(e));
 	return 0;

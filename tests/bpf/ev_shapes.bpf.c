@@ -44,7 +44,7 @@ struct event {
 	ipv4_addr v4;
 	ipv6_addr v6;
 	duration dur;
-	u32 __hidden;
+	u32 __secret;
 	u32 pid;
 };
 
@@ -104,9 +104,9 @@ int shapes(void *ctx)
 	__builtin_memcpy(&e->flt, &fbits, 4);
 	e->ptr = (void *)0xffff888012345678ull;
 	e->v4 = bpf_htonl(0x7f000001);
-	e->v6[0] = 0x20; e->v6[1] = 0x01; e->v6[2] = 0x0d; e->v6[3] = 0xb8; e->v6[15] = 1;
+	e->v6.u6_addr8[0] = 0x20; e->v6.u6_addr8[1] = 0x01; e->v6.u6_addr8[2] = 0x0d; e->v6.u6_addr8[3] = 0xb8; e->v6.u6_addr8[15] = 1;
 	e->dur = 1500000;
-	e->__hidden = 99;
+	e->__secret = 99;
 	e->pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -45,7 +45,7 @@ def test_every_shape_decoded(run_ebpfctl):
     raw = next(l for l in r.lines if '"events"' in l)
     assert '"u64v":18446744073709551615,' in raw
     assert [k for k, _ in ordered(raw)[2][1]][:4] == ["u8v", "s8v", "u16v", "s16v"]
-    assert "__hidden" not in raw
+    assert "__secret" not in raw
     rc, err = r.stop()
     assert rc == 0 and err == "", err
 
