@@ -49,6 +49,11 @@ $(B)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h include/*.h)
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Itests/bpf \
 		-I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
 
+# The same multi-section fixture after the BPF linker (non-zero DATASEC sizes).
+$(B)/tests/bpf/rw_linked.bpf.o: $(B)/tests/bpf/rw_multi.bpf.o
+	bpftool gen object $@ $<
+unit: $(B)/tests/bpf/rw_linked.bpf.o
+
 # Examples are built the way users build: through `ebpfctl build`.
 $(B)/examples/%.bpf.o: $(B)/ebpfctl $(wildcard examples/*/*.bpf.c) $(wildcard include/*.h)
 	@mkdir -p $(dir $@)

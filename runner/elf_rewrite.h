@@ -25,7 +25,9 @@ struct elf_maps_info {
  *  - *out and *out_len: malloc'd rewritten image, or NULL when no rewrite is
  *    needed (use buf as is).
  *  - info: every map found in any .maps* section with its section suffix
- *    (filled in both cases; free with elf_maps_info_free).
+ *    (filled in both cases; free with elf_maps_info_free). Maps are listed
+ *    in merged-offset order, which is the order libbpf lists them in after
+ *    open. A section named ".maps." (empty kind) counts as plain: suffix "".
  * Errors (err->msg begins with `name`), return -errno:
  *   "<name>: not an ELF file", "<name>: truncated ELF (...)",
  *   "<name>: not a BPF object (...)", "<name>: no BTF (.BTF section missing)"
