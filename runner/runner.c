@@ -80,7 +80,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (libbpf_log.len > (4u << 20))
 		libbpf_log.len = 0;
 	sb_puts(&libbpf_log, buf);
-	if (libbpf_verbose && (level != LIBBPF_DEBUG || libbpf_verbose > 1))
+	if (libbpf_verbose)
 		rlog(RLOG_INFO, "libbpf: %s", buf);
 	return 0;
 }
@@ -89,6 +89,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 struct ev_map {
 	struct export_map em;
+	struct bpf_map *map;
 	struct fmt_plan *plan;		/* event/value type plan (print) */
 	char *line_prefix;		/* `","map":"NAME","event":` */
 	size_t line_prefix_len;
@@ -221,7 +222,9 @@ static int prepare_maps(struct runner *r)
 		return -ENOMEM;
 
 	bpf_object__for_each_map(map, r->obj) {
-		const char *name = bpf_map__name(map);
+		/* bpf_map__reuse_fd() replaces the name with the kernel's 15-char
+		 * copy: keep our own */
+		char name[256];
 		uint32_t type = bpf_map__type(map);
 		uint32_t vtid = bpf_map__btf_value_type_id(map);
 		const char *suffix, *rest = name;
@@ -231,6 +234,7 @@ static int prepare_maps(struct runner *r)
 
 		if (bpf_map__is_internal(map))
 			continue;
+		snprintf(name, sizeof(name), "%s", bpf_map__name(map));
 		suffix = map_suffix(r, name, &in_maps);
 		k = out_kind_from_suffix(suffix);
 		if (k < 0)
@@ -287,6 +291,7 @@ static int prepare_maps(struct runner *r)
 		struct ev_map *m = &r->maps[r->n_maps++];
 
 		m->r = r;
+		m->map = map;
 		m->em.name = strdup(name);
 		m->em.metric_name = strdup(rest);
 		m->em.kind = kind;
@@ -847,7 +852,7 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		goto out;
 	}
 	for (int i = 0; i < r.n_maps; i++)
-		r.maps[i].em.fd = bpf_object__find_map_fd_by_name(r.obj, r.maps[i].em.name);
+		r.maps[i].em.fd = bpf_map__fd(r.maps[i].map);
 
 	if (opts->metrics_addr || r.n_maps) {
 		struct metrics_opts mo = {

@@ -115,7 +115,7 @@ class Run:
             if line:
                 self.lines.append(line.decode("utf-8"))
         self._buf = b""
-        self.stderr += err.decode()
+        self.stderr += err.decode("utf-8", "replace")
         return self.proc.returncode, self.stderr
 
     def kill(self):

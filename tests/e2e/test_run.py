@@ -115,8 +115,8 @@ def test_set_errors_are_usage_errors(arg, msg):
 def test_programs_tail_target_optional_iter_uprobe(run_ebpfctl):
     r = run_ebpfctl(fixture("ev_progs"), "--set", f"target_tgid={ME}", "--interval", "200ms")
     # the tail-call target runs through the dispatcher
-    r.wait_line(lambda o: o["map"] == "progs_events" and o["event"]["via"] == "tail", trigger=getppid)
-    r.wait_line(lambda o: o["map"] == "progs_events" and o["event"]["via"] == "uprobe", trigger=getppid)
+    r.wait_line(lambda o: o.get("map") == "progs_events" and o["event"]["via"] == "tail", trigger=getppid)
+    r.wait_line(lambda o: o.get("map") == "progs_events" and o["event"]["via"] == "uprobe", trigger=getppid)
     it = r.wait_line(lambda o: "program" in o)
     assert it["program"] == "dump_maps" and it["line"] == "map progs_events"
     assert TIME_RE.match(it["time"])
