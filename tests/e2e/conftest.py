@@ -38,12 +38,47 @@ def free_port():
         return s.getsockname()[1]
 
 
-def bpf_prog_ids():
-    """IDs of every loaded BPF program (to prove a run left nothing behind)."""
+def bpf_progs():
+    """{id: name} of every loaded BPF program."""
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True, text=True)
     if out.returncode != 0:
-        return set()
-    return {p["id"] for p in json.loads(out.stdout or "[]")}
+        return {}
+    return {p["id"]: p.get("name", "") for p in json.loads(out.stdout or "[]")}
+
+
+def bpf_prog_ids():
+    """IDs of loaded BPF programs that ebpfctl could have loaded.
+
+    Programs of other processes on the machine (another test run, a system
+    service) must not make a test fail, so only programs whose name is a
+    program of one of our fixture or example objects count.
+    """
+    names = our_prog_names()
+    return {i for i, n in bpf_progs().items() if n in names}
+
+
+_names = None
+
+
+def our_prog_names():
+    """Kernel names (15 chars) of every program in the built fixtures and examples."""
+    global _names
+    if _names is None:
+        _names = set()
+        for d in (FIXTURES, os.path.join(BUILD, "examples")):
+            if not os.path.isdir(d):
+                continue
+            for f in os.listdir(d):
+                if not f.endswith(".o"):
+                    continue
+                out = subprocess.run(["llvm-objdump", "-t", os.path.join(d, f)],
+                                     capture_output=True, text=True).stdout
+                for line in out.splitlines():
+                    parts = line.split()
+                    # "<addr> g  F <section> <size> <name>": programs live outside .text
+                    if len(parts) >= 6 and "F" in parts[1:3] and parts[-3] != ".text":
+                        _names.add(parts[-1][:15])
+    return _names
 
 
 class Run:
