@@ -569,6 +569,8 @@ static int handle_record(struct ev_map *m, const void *data, size_t size)
 		}
 		sb_add(sb, "}\n", 2);
 		output_line_done(&r->out);
+		if (r->metrics)
+			metrics_events_read(r->metrics, &m->em, 1);
 		if (r->out.closed)
 			return -EPIPE;
 	} else if (r->metrics) {
@@ -872,6 +874,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 			if (e)
 				goto out;
 		}
+		e = metrics_finish(r.metrics, err);
+		if (e)
+			goto out;
 	}
 
 	e = attach_programs(&r);
