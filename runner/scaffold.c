@@ -837,15 +837,16 @@ static const char net_filter[] =
 	"\t\treturn 0;\n";
 
 /* Copy the addresses of the tracepoint into dst (a struct with the
- * saddr_v4/daddr_v4/saddr_v6/daddr_v6 members). */
+ * saddr_v4/daddr_v4/saddr_v6/daddr_v6 members).  The verifier does not let
+ * a program copy from a moved tracepoint context pointer, hence the helper. */
 static void emit_net_addrs(struct strbuf *sb, const char *dst)
 {
 	F("\tif (ctx->family == AF_INET) {\n"
-	  "\t\t__builtin_memcpy(&%1$ssaddr_v4, ctx->saddr, 4);\n"
-	  "\t\t__builtin_memcpy(&%1$sdaddr_v4, ctx->daddr, 4);\n"
+	  "\t\tbpf_probe_read_kernel(&%1$ssaddr_v4, 4, ctx->saddr);\n"
+	  "\t\tbpf_probe_read_kernel(&%1$sdaddr_v4, 4, ctx->daddr);\n"
 	  "\t} else {\n"
-	  "\t\t__builtin_memcpy(&%1$ssaddr_v6, ctx->saddr_v6, 16);\n"
-	  "\t\t__builtin_memcpy(&%1$sdaddr_v6, ctx->daddr_v6, 16);\n"
+	  "\t\tbpf_probe_read_kernel(&%1$ssaddr_v6, 16, ctx->saddr_v6);\n"
+	  "\t\tbpf_probe_read_kernel(&%1$sdaddr_v6, 16, ctx->daddr_v6);\n"
 	  "\t}\n", dst);
 }
 
