@@ -3,6 +3,7 @@
 // getppid() of the target process is numbered seq = 1, 2, ...; the map
 // entry is keyed by seq % 12, but the labels only see `kind` (seq % 2): the
 // tag bytes after the NUL and the hidden __pid differ, so entries merge.
+// getpgid() deletes every entry of hs_calls (vanished series, then a reset).
 #include "common.h"
 
 struct key {
@@ -110,5 +111,22 @@ int tick(void *ctx)
 	update(&lru_calls, &lru_level, &lru_lat, &k, s);
 	update(&pch_calls, &pch_level, &pch_lat, &k, s);
 	update(&lpch_calls, &lpch_level, &lpch_lat, &k, s);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_getpgid")
+int wipe(void *ctx)
+{
+	if (!from_target())
+		return 0;
+	for (u32 r = 0; r < 12; r++) {
+		struct key k = {};
+
+		k.kind = r % 2;
+		k.tag[0] = 'k';
+		k.tag[2] = r % 4;
+		k.__pid = r % 3;
+		bpf_map_delete_elem(&hs_calls, &k);
+	}
 	return 0;
 }
