@@ -91,6 +91,7 @@ static bool batch_unsupported(int err)
 static int read_batch(struct mapread *r)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t maxb = r->batch_max ? r->batch_max : BATCH_MAX;
 	void *in = NULL;
 	int flip = 0;
 	uint32_t want = 0;	/* >0 after -ENOSPC: a bucket needs at least this much room */
@@ -111,8 +112,8 @@ static int read_batch(struct mapread *r)
 				return err;
 		}
 		count = r->cap - r->n;
-		if (count > BATCH_MAX && count > want)
-			count = want > BATCH_MAX ? want : BATCH_MAX;
+		if (count > maxb && count > want)
+			count = want > maxb ? want : maxb;
 		asked = count;
 		err = bpf_map_lookup_batch(r->fd, in, r->cursor[flip], (char *)r->keys + (size_t)r->n * r->key_size,
 					   (char *)r->vals + (size_t)r->n * r->vstride, &count, &opts);

@@ -21,6 +21,7 @@ struct mapread {
 	int ncpu;		/* 1 unless per-CPU */
 	uint32_t max_entries;
 	bool no_batch;		/* batch lookups unsupported: per-key loop */
+	uint32_t batch_max;	/* entries per batch call; 0: 16384 (tests set 1 to force -ENOSPC) */
 	void *keys;		/* n * key_size bytes */
 	void *vals;		/* n * vstride bytes */
 	uint32_t cap;		/* entries the buffers hold */
