@@ -15,23 +15,41 @@ struct fmt_plan;
 
 /* Compile a plan for type_id (typedef/const/volatile chains allowed; special
  * solo_types.h typedefs are recognised anywhere in the chain).  Returns 0 or
- * -errno (-EINVAL for an unsupported kind such as FUNC or a FWD struct). */
+ * -errno (-EINVAL for an unsupported kind such as FUNC or a FWD struct).
+ * Also -EINVAL: VOID, VAR/DATASEC, float sizes other than 2/4/8, malformed
+ * BTF (a member outside its parent, typedef loops, nesting deeper than 32);
+ * -E2BIG when one value could render to more than 1 GiB.  The plan keeps no
+ * pointer into btf: it may be freed after this returns. */
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out);
 void fmt_plan_free(struct fmt_plan *plan);
-/* Bytes the type occupies (btf__resolve_size). */
+/* Bytes the type occupies (btf__resolve_size).  For a fmt_field's plan: the
+ * bytes of record needed to reach the end of that field. */
 size_t fmt_plan_size(const struct fmt_plan *plan);
 /* True when every leaf is an integer (not bool/char-string/enum/pointer) or a
- * float, possibly inside structs/arrays: such values can be summed per CPU. */
+ * float, possibly inside structs/arrays: such values can be summed per CPU.
+ * A `duration` leaf counts as an integer; other special types, unions
+ * (anonymous ones too) do not.  "__" members are not considered (they are
+ * not rendered); fmt_sum_percpu sums the numeric ones and zeroes the rest. */
 bool fmt_plan_all_numeric(const struct fmt_plan *plan);
 
 /* Append the JSON rendering of the value.  Members whose name starts with
  * "__" are skipped.  len < fmt_plan_size() -> -EMSGSIZE and nothing is
- * appended (a record is never over-read). */
+ * appended (a record is never over-read); bytes past the type are ignored.
+ * -ENOMEM (nothing appended) if the buffer cannot grow.  Details the rules
+ * leave open: a lone `char` member is a number; a pointer is "0x" plus
+ * lowercase hex without leading zeros ("0x0" for NULL); DEL (0x7f) is escaped
+ * as \u007f like the other control characters; the hex digits of \xHH are
+ * lowercase; floats use the shortest %.Ng (N = 1..17 for double, 1..9 for
+ * float) that reads back as the same value, so 100000.0 is 1e+05 and -0.0 is
+ * -0; an enum that matches no enumerator prints its number, signed when the
+ * enum is; a special type in a bitfield is a plain number. */
 int fmt_json(const struct fmt_plan *plan, const void *data, size_t len, struct strbuf *out);
 
 /* Sum ncpu per-CPU images (each `stride` bytes apart) leaf by leaf into out
  * (fmt_plan_size bytes): integers with wrap-around in their own width
- * (bitfields in their bits), floats as floats.  -EINVAL if !all_numeric. */
+ * (bitfields in their bits), floats as floats (added in double precision,
+ * stored in their own width).  Padding and non-numeric "__" members are
+ * zero in out.  -EINVAL if !all_numeric, ncpu <= 0 or stride < size. */
 int fmt_sum_percpu(const struct fmt_plan *plan, const void *data, size_t stride, int ncpu, void *out);
 
 /* Append s[0..n) as the body of a JSON string (no quotes): stops at the first
@@ -45,6 +63,16 @@ void fmt_text_str(struct strbuf *out, const char *s, size_t n);
 /* Wall clock = ktime (CLOCK_MONOTONIC/BOOTTIME ns) + offset; set once at start
  * by the runner for the `ktime` special type. */
 void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns);
+
+/* Small writers shared with the line writer and the metrics renderer. */
+/* Go's time.Duration.String() text of ns: "1.5ms", "1h2m3.5s", "-1.5µs". */
+void fmt_duration(struct strbuf *out, int64_t ns);
+/* RFC 3339 UTC with 9 fraction digits: "2026-11-22T10:00:00.123456789Z"
+ * (unix_ns = CLOCK_REALTIME ns); the event line's "time". */
+void fmt_rfc3339(struct strbuf *out, int64_t unix_ns);
+/* Shortest round-trip %.Ng of v (N = 1..17): "127", "0.0015", "1e+300";
+ * non-finite as the exposition format wants: "NaN", "+Inf", "-Inf". */
+void fmt_double(struct strbuf *out, double v);
 
 /* --- Flattened fields: labels and metric values ------------------------- */
 
@@ -66,7 +94,9 @@ struct fmt_field {
 	uint32_t bit_size;	/* bits of a bitfield, else 0 */
 	uint32_t byte_size;	/* resolved size */
 	uint32_t type_id;	/* the member's type as declared (typedefs kept) */
-	struct fmt_plan *plan;	/* renders the field on its own */
+	struct fmt_plan *plan;	/* renders the field on its own: pass it the
+				 * whole record (it reads at bit_off), e.g.
+				 * fmt_json(f->plan, rec, len, out) */
 };
 
 struct fmt_fields {
@@ -77,7 +107,12 @@ struct fmt_fields {
 /* Flatten type_id depth-first in BTF member order: nested structs (and
  * anonymous members) are descended, everything else is a leaf.  A non-struct
  * type yields one field named "key".  Hidden ("__") fields are included with
- * hidden=true so callers can pick value fields; labels skip them. */
+ * hidden=true so callers can pick value fields; labels skip them.
+ * Named unions, arrays and special types (even struct-shaped ones such as
+ * ipv6_addr) are leaves.  kind: FMT_F_INT also covers errno_code, signal_num
+ * and duration (is_duration); ipv4/ipv6/ktime/pointers are FMT_F_OTHER;
+ * is_signed is true for floats.  bit_size is set for bitfields (also an
+ * INT whose BTF encoding has fewer bits than its size). */
 int fmt_fields_new(const struct btf *btf, uint32_t type_id, struct fmt_fields **out);
 void fmt_fields_free(struct fmt_fields *fields);
 
@@ -87,7 +122,10 @@ void fmt_fields_free(struct fmt_fields *fields);
 int fmt_field_text(const struct fmt_field *f, const void *rec, size_t len, struct strbuf *out);
 /* Numeric value of an FMT_F_INT/FMT_F_FLOAT field: *u gets the raw 64-bit
  * integer (sign-extended when is_signed), *d the value as a double (for a
- * duration: seconds).  -EINVAL for other kinds, -EMSGSIZE if out of record. */
+ * duration: seconds).  -EINVAL for other kinds, -EMSGSIZE if out of record.
+ * u or d may be NULL.  128-bit integers: *u holds the low 64 bits, *d the
+ * whole value.  Floats: *u is the value truncated to int64 (0 when NaN or
+ * out of range).  Bool: 0/1; enum, errno, signal: the number. */
 int fmt_field_num(const struct fmt_field *f, const void *rec, size_t len, uint64_t *u, double *d);
 
 #endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * solo_types.h - typedefs a probe uses to ask ebpfctl for special rendering.
+ *
+ * Use one of these types for a member of an event, key or value struct and
+ * ebpfctl renders it specially in JSON lines and Prometheus label values.
+ * The runner matches the TYPEDEF NAME anywhere in the member's typedef chain
+ * (so `typedef duration lat_t;` still renders as a duration), and only when
+ * the type has the size given below; otherwise the value renders as what it
+ * really is (bumblebee's 4-byte `ipv6_addr` prints as its integer).  A
+ * bitfield member (`duration d : 40;`) is always a plain number.
+ *
+ * This header includes nothing and uses only builtin C types, so it works
+ * after vmlinux.h as well as after <linux/types.h>.  None of the names below
+ * is a type or macro in vmlinux.h, the kernel uapi headers or glibc (they do
+ * appear as struct member names there, which does not collide).  Repeating
+ * an identical typedef is legal C11, so `ipv4_addr` and `duration` also
+ * coexist with bumblebee's solo_types.h (whose ipv6_addr differs: include
+ * one or the other).
+ */
+#ifndef EBPFCTL_SOLO_TYPES_H
+#define EBPFCTL_SOLO_TYPES_H
+
+/*
+ * IPv4 address in network byte order, as the kernel stores it
+ * (e.g. sk->__sk_common.skc_daddr).  4 bytes.
+ *   JSON "127.0.0.1", label 127.0.0.1
+ */
+typedef unsigned int ipv4_addr;
+
+/*
+ * IPv6 address, 16 bytes in network order; laid out like the kernel's
+ * struct in6_addr, so BPF_CORE_READ_INTO(&e->daddr, sk,
+ * __sk_common.skc_v6_daddr) fills it and e->daddr.u6_addr32[0] works.
+ *   RFC 5952 text: "2001:db8::1", "::1", "::", "::ffff:1.2.3.4" for an
+ *   IPv4-mapped address.  Lowercase hex, the longest run of two or more zero
+ *   groups becomes "::" (the first one on a tie).
+ */
+typedef union {
+	unsigned char u6_addr8[16];
+	unsigned short u6_addr16[8];
+	unsigned int u6_addr32[4];
+} ipv6_addr;
+
+/*
+ * A duration in nanoseconds (e.g. bpf_ktime_get_ns() - start).  8 bytes.
+ * Read as a signed 64-bit value, like Go's time.Duration, whatever the sign
+ * of the underlying type.
+ *   JSON and labels: Go's Duration.String() text: "0s", "1ns", "1.5µs"
+ *   (micro sign U+00B5), "1.5ms", "2h3m4.5s", "-1.5µs".
+ *   As a metric value (gauge/hist value field): seconds.
+ */
+typedef unsigned long long duration;
+
+/*
+ * A bpf_ktime_get_ns() timestamp (CLOCK_MONOTONIC ns).  8 bytes.
+ *   JSON and labels: wall-clock time, RFC 3339 UTC with 9 fraction digits,
+ *   "2026-11-22T10:00:00.123456789Z", computed with the REALTIME-MONOTONIC
+ *   offset the runner measures at start.  bpf_ktime_get_boot_ns() values
+ *   agree unless the machine has been suspended since boot.
+ */
+typedef unsigned long long ktime;
+
+/*
+ * An errno value, positive (2) or negative as kernel functions return it
+ * (-2).  Any integer or enum size works (1, 2, 4 or 8 bytes).
+ *   JSON "ENOENT", label ENOENT; the sign is dropped.  0 and unknown values
+ *   render as the plain number.  Kernel-internal codes (ERESTARTSYS,
+ *   ENOTSUPP, ...) are named too.
+ */
+typedef int errno_code;
+
+/*
+ * A signal number.  Any integer or enum size works (1, 2, 4 or 8 bytes).
+ *   JSON "SIGKILL", label SIGKILL; 0, real-time signals and unknown values
+ *   render as the plain number.
+ */
+typedef int signal_num;
+
+#endif /* EBPFCTL_SOLO_TYPES_H */
