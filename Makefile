@@ -76,7 +76,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory unit e2e
 
-DEMO ?= exec_events
+DEMO ?= execsnoop
 demo: deps
 	@$(MAKE) --no-print-directory all
 	build/ebpfctl run build/examples/$(DEMO).bpf.o --no-metrics

@@ -21,29 +21,8 @@
 #include "elf_rewrite.h"
 #include "export.h"
 #include "globals.h"
-#if __has_include("metrics.h")
 #include "metrics.h"
 #include "http.h"
-#else
-/* Until the metrics modules land (issue 3): no metrics, no hash print. */
-struct metrics;
-struct http_server;
-struct metrics_opts {
-	const char *ns;
-	unsigned int max_series;
-	const struct runner_hist_buckets *hist_buckets;
-	int n_hist_buckets;
-};
-static inline int metrics_new(const struct metrics_opts *o, struct metrics **m) { *m = NULL; return 0; }
-static inline int metrics_add_map(struct metrics *m, const struct export_map *em, struct rerr *e) { return 0; }
-static inline void metrics_event(struct metrics *m, const struct export_map *em, const void *d, size_t n) {}
-static inline void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_t n) {}
-static inline void metrics_set_progs_attached(struct metrics *m, int n) {}
-static inline int metrics_print_poll(struct metrics *m, struct strbuf *sb) { return 0; }
-static inline void metrics_free(struct metrics *m) {}
-static inline int http_start(const char *a, struct metrics *m, struct http_server **s, struct rerr *e) { *s = NULL; return 0; }
-static inline void http_stop(struct http_server *s) {}
-#endif
 #include "output.h"
 #include "runner.h"
 
@@ -90,6 +69,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 struct ev_map {
 	struct export_map em;
 	struct bpf_map *map;
+	int decl;			/* BTF VAR id: declaration order */
 	struct fmt_plan *plan;		/* event/value type plan (print) */
 	char *line_prefix;		/* `","map":"NAME","event":` */
 	size_t line_prefix_len;
@@ -203,6 +183,17 @@ static bool type_supported(uint32_t type, bool *is_event, bool *percpu)
 static const char *supported_types =
 	"ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array";
 
+/* Families and lines follow the order the maps are declared in.  clang
+ * does not keep source order in the ELF; the BTF VAR ids follow the order the
+ * compiler emitted the variables (the same as the symbol table), which is
+ * the closest the object records and does not depend on section grouping. */
+static int cmp_decl(const void *a, const void *b)
+{
+	const struct ev_map *x = a, *y = b;
+
+	return x->decl < y->decl ? -1 : x->decl > y->decl;
+}
+
 /* Classify every map, fix ring buffers and perf arrays so the kernel accepts
  * them, and remember each exported map's BTF types (before load: after it
  * libbpf has dropped the ring buffer's value type). */
@@ -292,6 +283,7 @@ static int prepare_maps(struct runner *r)
 
 		m->r = r;
 		m->map = map;
+		m->decl = btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
 		m->em.name = strdup(name);
 		m->em.metric_name = strdup(rest);
 		m->em.kind = kind;
@@ -325,6 +317,7 @@ static int prepare_maps(struct runner *r)
 				return -ENOMEM;
 		}
 	}
+	qsort(r->maps, (size_t)r->n_maps, sizeof(*r->maps), cmp_decl);
 	return 0;
 }
 

@@ -631,3 +631,15 @@ def test_prometheus_server_scrapes_ebpfctl(run_ebpfctl):
             p.kill()        # by PID: only the server this test started
             p.wait()
     assert r.stop()[0] == 0
+
+
+def test_families_follow_declaration_order(run_ebpfctl):
+    """Maps in interleaved sections (counter, gauge, counter) keep declaration order."""
+    r, port = start(run_ebpfctl, "m_order")
+    wait_until(lambda: (os.getppid(), "third_calls_total 0" not in scrape(port)
+                        and "ebpf_solo_io_third_calls_total" in scrape(port))[1],
+               what="samples")
+    types = [l.split()[2] for l in scrape(port).splitlines() if l.startswith("# TYPE ebpf_solo_io_")]
+    assert types == ["ebpf_solo_io_first_calls_total", "ebpf_solo_io_second_level",
+                     "ebpf_solo_io_third_calls_total"]
+    r.stop()
