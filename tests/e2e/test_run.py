@@ -152,3 +152,36 @@ def test_verbose_shows_libbpf():
     p = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "100ms", "-v")
     assert p.returncode == 0
     assert "libbpf:" in p.stderr
+
+
+def test_short_record_reported_not_overread(run_ebpfctl):
+    r = run_ebpfctl(fixture("ev_short"), "--set", f"target_tgid={ME}", "--duration", "1s")
+    end = time.monotonic() + deadline(1)
+    while time.monotonic() < end:
+        os.getppid()
+    rc, err = r.finish()
+    assert rc == 0
+    assert r.lines == []
+    assert err == ("warning: map 'shorty': record of 8 bytes is shorter than its type (32 bytes): "
+                   "skipped (reported once)\n")
+
+
+def test_bumblebee_prefix_convention(run_ebpfctl):
+    """print_ maps in plain .maps print under their real name; suffix beats prefix with one warning."""
+    import urllib.request
+    from conftest import free_port
+    port = free_port()
+    r = run_ebpfctl(fixture("rw_prefix"), "--metrics-addr", f"127.0.0.1:{port}", metrics=True)
+    ev = r.wait_line(lambda o: o["map"] == "print_events" and o["event"]["pid"] == os.getpid(),
+                     trigger=getppid)
+    assert ev["event"]["comm"]
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    assert f'ebpf_solo_io_hits_total{{key="{os.getpid()}"}} ' in body
+    assert "# TYPE ebpf_solo_io_counter_level gauge" in body
+    rc, err = r.stop()
+    assert rc == 0
+    assert err.splitlines() == [
+        "warning: map 'counter_level': name prefix 'counter_' ignored: section .maps.gauge decides its output kind",
+        "warning: map 'counter_level': metric 'ebpf_solo_io_counter_level' will fail `promtool check metrics` "
+        "lint: metric name should not include type 'counter'",
+    ]
