@@ -226,7 +226,7 @@ static void emit_exit_open(struct strbuf *sb)
 }
 
 static const char exit_leader_check[] =
-	"\tif ((u32)id != pid)\n"
+	"\tif ((int)id != pid)\n"
 	"\t\treturn 0;\t/* a thread of a process that keeps running */\n";
 
 static void emit_exec_open(struct strbuf *sb, bool need_pid)
@@ -698,7 +698,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 	S("/* Labels: one series per system call number (see ausyscall --dump or\n"
 	  " * /usr/include/asm/unistd_64.h for the names). */\n"
 	  "struct syscall_key {\n"
-	  "\tu32 syscall_nr;\n"
+	  "\tint syscall_nr;\n"
 	  "};\n\n");
 
 	if (out == SCAFFOLD_PRINT || out == SCAFFOLD_COUNTER) {
@@ -722,7 +722,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 		  "SEC(\"raw_tp/sys_enter\")\n"
 		  "int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)\n"
 		  "{\n"
-		  "\tstruct syscall_key key = { .syscall_nr = (u32)id };\n");
+		  "\tstruct syscall_key key = { .syscall_nr = (int)id };\n");
 		emit_comm_prologue(sb);
 		S("\n\tcount(&syscalls, &key, 1);\n"
 		  "\treturn 0;\n"
@@ -743,7 +743,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 		S("SEC(\"raw_tp/sys_enter\")\n"
 		  "int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)\n"
 		  "{\n"
-		  "\tstruct syscall_key key = { .syscall_nr = (u32)id };\n"
+		  "\tstruct syscall_key key = { .syscall_nr = (int)id };\n"
 		  "\tu32 tid = (u32)bpf_get_current_pid_tgid();\n");
 		emit_comm_prologue(sb);
 		S("\n\tif (bpf_map_update_elem(&inside, &tid, &key, BPF_NOEXIST) == 0)\n"
@@ -779,7 +779,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 	d->output = " * /metrics: ebpf_solo_io_syscall_latency_bucket{syscall_nr=\"0\",le=\"4095\"} ... in\n"
 		    " * nanoseconds (le = 2^(i+1)-1), plus _sum and _count.\n";
 	S("struct call {\n"
-	  "\tu32 syscall_nr;\n"
+	  "\tint syscall_nr;\n"
 	  "\tu64 start_ns;\n"
 	  "};\n\n");
 	emit_hist_helpers(sb);
@@ -790,7 +790,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 	S("SEC(\"raw_tp/sys_enter\")\n"
 	  "int BPF_PROG(handle_sys_enter, struct pt_regs *regs, long id)\n"
 	  "{\n"
-	  "\tstruct call call = { .syscall_nr = (u32)id, .start_ns = bpf_ktime_get_ns() };\n"
+	  "\tstruct call call = { .syscall_nr = (int)id, .start_ns = bpf_ktime_get_ns() };\n"
 	  "\tu32 tid = (u32)bpf_get_current_pid_tgid();\n");
 	emit_comm_prologue(sb);
 	S("\n\tbpf_map_update_elem(&inside, &tid, &call, BPF_ANY);\n"
