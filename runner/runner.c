@@ -60,7 +60,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		libbpf_log.len = 0;
 	sb_puts(&libbpf_log, buf);
 	if (libbpf_verbose)
-		rlog(RLOG_INFO, "libbpf: %s", buf);
+		rlog(RLOG_INFO, "%s", buf);
 	return 0;
 }
 
@@ -183,6 +183,14 @@ static bool type_supported(uint32_t type, bool *is_event, bool *percpu)
 static const char *supported_types =
 	"ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array";
 
+/* Decided by the error, never by the user id: the kernel said no. */
+static int report_eperm(struct runner *r, int e)
+{
+	rerr_set(r->err, e, "%s: %s", r->opts->object_path, strerror(-e));
+	rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+	return e;
+}
+
 /* Families and lines follow the order the maps are declared in.  clang
  * does not keep source order in the ELF; the BTF VAR ids follow the order the
  * compiler emitted the variables (the same as the symbol table), which is
@@ -250,6 +258,8 @@ static int prepare_maps(struct runner *r)
 
 			if (fd < 0) {
 				e = -errno;
+				if (e == -EPERM || e == -EACCES)
+					return report_eperm(r, e);
 				return rerr_set(r->err, e, "map '%s': cannot create ring buffer: %s", name,
 						strerror(-e));
 			}
@@ -384,11 +394,8 @@ static int report_load_failure(struct runner *r, int e)
 		return rerr_set(r->err, e, "program '%s': rejected by the verifier: %s", prog,
 				verifier_reason(b, end, e));
 	}
-	if (e == -EPERM || e == -EACCES) {
-		rerr_set(r->err, e, "%s: %s", path, strerror(-e));
-		rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
-		return e;
-	}
+	if (e == -EPERM || e == -EACCES)
+		return report_eperm(r, e);
 	/* map creation and other failures: libbpf's last line says what */
 	{
 		const char *m = strstr(log, "map '");
@@ -502,6 +509,10 @@ static int attach_programs(struct runner *r)
 				 *ai.target ? " " : "", ai.target, strerror(-e));
 			if (e == -EPERM || e == -EACCES)
 				rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+			else if (e == -ENOENT && !strncmp(ai.kind, "kprobe", 6) &&
+				 access("/sys/bus/event_source/devices/kprobe", F_OK))
+				rerr_hint(r->err, "this kernel has no kprobe support (CONFIG_KPROBES is off): use a "
+						  "tracepoint, raw_tp, tp_btf or fentry program");
 			return e;
 		}
 		r->links[r->n_links++] = link;

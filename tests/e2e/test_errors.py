@@ -149,3 +149,20 @@ def test_help_documents_every_flag():
 def test_durations_accepted(d):
     p = run_cli("run", "/nonexistent.o", "--no-metrics", "--duration", d)
     assert p.returncode == 1  # got past option parsing to the missing file
+
+
+@pytest.mark.parametrize("fx", ["ev_shapes", "rw_plain"])
+def test_permission_denied_decided_by_the_error(tmp_path, fx):
+    """Unprivileged: the kernel refuses (ring buffer creation or object load)."""
+    os.chmod(tmp_path, 0o755)
+    obj = tmp_path / "probe.o"
+    shutil.copy(fixture(fx), obj)
+    os.chmod(obj, 0o644)
+    exe = tmp_path / "ebpfctl"
+    shutil.copy(os.path.join(os.path.dirname(fixture(fx)), "..", "..", "ebpfctl"), exe)
+    os.chmod(exe, 0o755)
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                        str(exe), "run", str(obj), "--no-metrics"], capture_output=True, text=True)
+    assert p.returncode == 1
+    assert p.stderr.splitlines() == [f"error: {obj}: Operation not permitted",
+                                     "hint: run as root or grant CAP_BPF and CAP_PERFMON"]
