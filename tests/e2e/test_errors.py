@@ -152,8 +152,11 @@ def test_durations_accepted(d):
 
 
 @pytest.mark.parametrize("fx", ["ev_shapes", "rw_plain"])
-def test_permission_denied_decided_by_the_error(tmp_path, fx):
+def test_permission_denied_decided_by_the_error(fx):
     """Unprivileged: the kernel refuses (ring buffer creation or object load)."""
+    import pathlib
+    import tempfile
+    tmp_path = pathlib.Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's tmp is root-only
     os.chmod(tmp_path, 0o755)
     obj = tmp_path / "probe.o"
     shutil.copy(fixture(fx), obj)
@@ -164,5 +167,6 @@ def test_permission_denied_decided_by_the_error(tmp_path, fx):
     p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                         str(exe), "run", str(obj), "--no-metrics"], capture_output=True, text=True)
     assert p.returncode == 1
+    shutil.rmtree(tmp_path)
     assert p.stderr.splitlines() == [f"error: {obj}: Operation not permitted",
                                      "hint: run as root or grant CAP_BPF and CAP_PERFMON"]
