@@ -117,7 +117,7 @@ cat >"$R/init.sh" <<EOF
 #!/bin/sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 mkdir -p /dev/pts /dev/shm; mount -t devpts devpts /dev/pts; mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
 mount -t bpf bpf /sys/fs/bpf; mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug; mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t securityfs securityfs /sys/kernel/security
@@ -129,7 +129,7 @@ echo "vm-run: guest ready (\$(uname -r)), uptime \$(cut -d' ' -f1 /proc/uptime)s
 echo \$rc > '$R/rc'; echo "vm-run: exit \$rc, uptime \$(cut -d' ' -f1 /proc/uptime)s"
 # the out share is uncached (writes are through); this script lives on it, so power off
 # from a shell that no longer reads it
-sync; exec /bin/sh -c 'echo o > /proc/sysrq-trigger; sleep 10'
+sync; exec /bin/sh -c 'echo o > /proc/sysrq-trigger; while :; do :; done'
 EOF
 chmod +x "$R/init.sh"
 {

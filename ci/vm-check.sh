@@ -1,0 +1,27 @@
+#!/bin/bash
+# The end-to-end suite on a second kernel: Debian's 6.1 (kprobes, fentry/fexit, BPF LSM; the
+# machines' own 6.18 lacks them) booted once under qemu by ci/vm-run.sh, the whole suite run
+# inside as root.  Called by `make check-kernels`, which `make check` (and so .ci/run) runs.
+#
+#   bash ci/vm-check.sh [PYTEST ARGS...]     default: -q -rs tests/e2e
+#   env: VM_CHECK_TIMEOUT  seconds before the guest is killed (default 2400)
+#        VM_CACHE, VM_MEM, VM_SMP, VM_KPKG   see ci/vm-run.sh
+#
+# Inside the guest CPU-bound work is ~20x slower (TCG), so deadlines are scaled by
+# EBPFCTL_TEST_SLOWDOWN=20, and EBPFCTL_TEST_KERNEL=guest makes every attach type mandatory
+# (tests/e2e/test_attach.py fails instead of skipping).  Exit status: pytest's; 124 when the
+# guest timed out or crashed (its console is in the output).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for f in build/ebpfctl build/tests/bpf/at_kprobe.bpf.o; do
+	[ -e "$f" ] || { echo "vm-check: $f missing: run 'make check-kernels'" >&2; exit 2; }
+done
+[ $# -gt 0 ] || set -- -q -rs tests/e2e
+echo "vm-check: e2e suite on the second kernel (qemu, TCG): pytest $*"
+t0=$(date +%s)
+rc=0
+bash ci/vm-run.sh -t "${VM_CHECK_TIMEOUT:-2400}" -- \
+	env EBPFCTL_TEST_SLOWDOWN=20 EBPFCTL_TEST_KERNEL=guest PYTHONDONTWRITEBYTECODE=1 PY_COLORS=0 \
+	/usr/bin/python3 -m pytest -p no:cacheprovider "$@" || rc=$?
+echo "vm-check: second kernel: exit status $rc, $(($(date +%s) - t0))s including boot"
+exit $rc
