@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The map-kind table: section suffixes and bumblebee name prefixes. */
 #include <string.h>
+#include <linux/bpf.h>
 #include "export.h"
 
 static const char *const kind_names[] = {
@@ -42,4 +43,21 @@ enum out_kind out_kind_from_prefix(const char *name, const char **rest)
 	if (rest)
 		*rest = name;
 	return OUT_NONE;
+}
+
+bool out_map_type_supported(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_RINGBUF:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return true;
+	default:
+		return false;
+	}
 }

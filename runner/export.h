@@ -24,6 +24,11 @@ int out_kind_from_suffix(const char *suffix);
 /* Bumblebee name prefix ("counter_x" -> OUT_COUNTER, *rest = "x"); OUT_NONE if none. */
 enum out_kind out_kind_from_prefix(const char *name, const char **rest);
 
+/* Map types that can carry an output kind (DESIGN.md section 4). */
+bool out_map_type_supported(uint32_t type);
+#define OUT_SUPPORTED_TYPES \
+	"ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array"
+
 struct export_map {
 	char *name;		/* the map's real name: used in JSON lines */
 	char *metric_name;	/* name used in metric families (bumblebee prefix dropped) */

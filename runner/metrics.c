@@ -72,23 +72,6 @@ static const char *map_type_name(uint32_t type)
 	return s ? s : "unknown";
 }
 
-static bool map_type_supported(uint32_t type)
-{
-	switch (type) {
-	case BPF_MAP_TYPE_RINGBUF:
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* "char[16]", "struct val", "u64 *": for error messages */
 static void describe_type(const struct btf *btf, uint32_t id, struct strbuf *sb, int depth)
 {
@@ -1303,10 +1286,9 @@ int metrics_add_map(struct metrics *m, const struct export_map *em, struct rerr 
 
 	if (!m || em->kind == OUT_NONE)
 		return 0;
-	if (!map_type_supported(em->type)) {
+	if (!out_map_type_supported(em->type)) {
 		rerr_set(err, -EINVAL,
-			 "map '%s': a %s map cannot be exported as %s: supported types are ringbuf, perf_event_array, "
-			 "hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array",
+			 "map '%s': a %s map cannot be exported as %s: supported types are " OUT_SUPPORTED_TYPES,
 			 em->name, map_type_name(em->type), out_kind_name(em->kind));
 		return -EINVAL;
 	}

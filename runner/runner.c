@@ -160,29 +160,6 @@ static const char *map_suffix(struct runner *r, const char *name, bool *found)
 	return "";
 }
 
-static bool type_supported(uint32_t type, bool *is_event, bool *percpu)
-{
-	*is_event = type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
-	*percpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
-		  type == BPF_MAP_TYPE_PERCPU_ARRAY;
-	switch (type) {
-	case BPF_MAP_TYPE_RINGBUF:
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-	case BPF_MAP_TYPE_HASH:
-	case BPF_MAP_TYPE_LRU_HASH:
-	case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-	case BPF_MAP_TYPE_ARRAY:
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static const char *supported_types =
-	"ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array";
-
 /* Decided by the error, never by the user id: the kernel said no. */
 static int report_eperm(struct runner *r, int e)
 {
@@ -275,11 +252,14 @@ static int prepare_maps(struct runner *r)
 		if (kind == OUT_NONE)
 			continue;
 
-		if (!type_supported(type, &is_event, &percpu))
+		is_event = type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+		percpu = type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH ||
+			 type == BPF_MAP_TYPE_PERCPU_ARRAY;
+		if (!out_map_type_supported(type))
 			return rerr_set(r->err, -EINVAL,
 					"map '%s': map type %s cannot be exported as %s: supported types are %s", name,
 					libbpf_bpf_map_type_str(type) ? libbpf_bpf_map_type_str(type) : "unknown",
-					out_kind_name(kind), supported_types);
+					out_kind_name(kind), OUT_SUPPORTED_TYPES);
 		if (is_event && !vtid) {
 			rerr_set(r->err, -EINVAL, "map '%s': %s has no value type to decode events with", name,
 				 type == BPF_MAP_TYPE_RINGBUF ? "ring buffer" : "perf event array");
