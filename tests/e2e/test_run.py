@@ -185,3 +185,28 @@ def test_bumblebee_prefix_convention(run_ebpfctl):
         "warning: map 'counter_level': metric 'ebpf_solo_io_counter_level' will fail `promtool check metrics` "
         "lint: metric name should not include type 'counter'",
     ]
+
+
+def test_user_pinned_map_is_honoured():
+    """The probe's own pinning attribute pins the map; the next run reuses it."""
+    pin = "/sys/fs/bpf/ebpfctl_test_pin"
+    if os.path.exists(pin):
+        os.unlink(pin)
+    try:
+        for _ in range(2):
+            p = subprocess.Popen([EBPFCTL, "run", fixture("ev_pinned"), "--no-metrics", "--duration", "500ms",
+                                  "--set", f"target_tgid={ME}"], stderr=subprocess.PIPE, text=True)
+            while p.poll() is None:
+                os.getppid()
+                time.sleep(0.001)
+            assert p.returncode == 0, p.stderr.read()
+            assert os.path.exists(pin)
+            out = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned", pin, "key", "0", "0", "0", "0"],
+                                 capture_output=True, text=True, check=True).stdout
+            count = int(json.loads(out)["formatted"]["value"])
+            if _ == 0:
+                first = count
+        assert first > 0 and count > first  # the second run counted on top of the first
+    finally:
+        if os.path.exists(pin):
+            os.unlink(pin)
