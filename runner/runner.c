@@ -102,7 +102,7 @@ struct runner {
 	struct output out;
 	struct metrics *metrics;
 	struct http_server *http;
-	bool mounted_tracefs;
+	const char *tracefs_mount;	/* where we mounted tracefs, if we did */
 	struct timespec now;		/* realtime of the current batch */
 	uint64_t batch;
 };
@@ -428,19 +428,25 @@ static bool dir_has_events(const char *dir)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
-/* Classic tracepoints read tracefs: mount it only when none is mounted. */
+/* Classic tracepoints read tracefs: mount it only when none is mounted, and
+ * where libbpf 1.1 will look (it prefers /sys/kernel/debug/tracing whenever
+ * that path exists, e.g. debugfs mounted without the tracefs automount). */
 static int ensure_tracefs(struct runner *r)
 {
-	if (r->mounted_tracefs || dir_has_events("/sys/kernel/tracing") ||
+	const char *where = "/sys/kernel/tracing";
+
+	if (r->tracefs_mount || dir_has_events("/sys/kernel/tracing") ||
 	    dir_has_events("/sys/kernel/debug/tracing"))
 		return 0;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+	if (!access("/sys/kernel/debug/tracing", F_OK))
+		where = "/sys/kernel/debug/tracing";
+	if (mount("nodev", where, "tracefs", 0, NULL)) {
 		int e = -errno;
 
-		return rerr_set(r->err, e, "cannot mount tracefs on /sys/kernel/tracing: %s", strerror(-e));
+		return rerr_set(r->err, e, "cannot mount tracefs on %s: %s", where, strerror(-e));
 	}
-	r->mounted_tracefs = true;
-	rinfo("mounted tracefs on /sys/kernel/tracing (unmounted at exit)");
+	r->tracefs_mount = where;
+	rinfo("mounted tracefs on %s (unmounted at exit)", where);
 	return 0;
 }
 
@@ -755,8 +761,8 @@ static void cleanup(struct runner *r)
 	if (r->metrics)
 		metrics_free(r->metrics);
 	bpf_object__close(r->obj);
-	if (r->mounted_tracefs && umount2("/sys/kernel/tracing", MNT_DETACH))
-		rwarn("cannot unmount tracefs from /sys/kernel/tracing: %s", strerror(errno));
+	if (r->tracefs_mount && umount2(r->tracefs_mount, MNT_DETACH))
+		rwarn("cannot unmount tracefs from %s: %s", r->tracefs_mount, strerror(errno));
 	if (r->epfd > 0)
 		close(r->epfd);
 	for (int i = 0; i < r->n_maps; i++) {

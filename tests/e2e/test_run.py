@@ -210,3 +210,28 @@ def test_user_pinned_map_is_honoured():
     finally:
         if os.path.exists(pin):
             os.unlink(pin)
+
+
+def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
+    """In a private mount namespace without tracefs, a tracepoint probe still
+    attaches (ebpfctl mounts tracefs) and the mount is gone after exit."""
+    if subprocess.run(["unshare", "-m", "true"]).returncode != 0:
+        pytest.skip("cannot create a mount namespace here")
+    script = f"""
+        set -e
+        for d in /sys/kernel/debug/tracing /sys/kernel/tracing; do
+            while grep -q " $d " /proc/self/mountinfo; do umount "$d" || exit 3; done
+        done
+        test ! -d /sys/kernel/tracing/events
+        {EBPFCTL} run {fixture('ev_shapes')} --no-metrics --duration 300ms -v 2>&1 | grep -c 'mounted tracefs'
+        grep -c -E ' /sys/kernel/(debug/)?tracing ' /proc/self/mountinfo || true
+    """
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c", script],
+                       capture_output=True, text=True, timeout=deadline(30))
+    if p.returncode == 3:
+        pytest.skip("tracefs cannot be unmounted in a private namespace here")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["1", "0"], p.stdout
+    # and with tracefs present (this namespace), nothing is mounted
+    out = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "100ms", "-v")
+    assert out.returncode == 0 and "mounted tracefs" not in out.stderr
