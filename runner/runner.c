@@ -112,14 +112,17 @@ struct runner {
 static int read_file(const char *path, void **buf, size_t *len, struct rerr *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t off = 0;
 	char *p;
+	int fd;
 
+	errno = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rerr_set(err, -errno, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		int e = S_ISDIR(st.st_mode) ? EISDIR : errno ? errno : EINVAL;
+		/* a directory or a device is not an object file either */
+		int e = errno ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 
 		close(fd);
 		return rerr_set(err, -e, "%s: %s", path, strerror(e));
