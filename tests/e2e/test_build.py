@@ -339,3 +339,30 @@ def test_keep_debug(work):
     assert r.returncode == 0, r.stderr
     _, names = elf_sections(tmp / "probe.bpf.o")
     assert ".debug_info" in names and ".BTF" in names
+
+
+def test_builder_dockerfile_is_consistent():
+    """No container engine runs here, so check what can be checked: the
+    Debian packages the image installs exist, and its entry point is a
+    documented `ebpfctl build` invocation (--btf is tested above)."""
+    text = open(os.path.join(ROOT, "builder", "Dockerfile")).read()
+    assert 'ENTRYPOINT ["ebpfctl", "build", "--btf", "/btf/vmlinux"]' in text
+    assert "make build/ebpfctl && make install PREFIX=/usr/local" in text
+    if subprocess.run(["apt-cache", "show", "make"], capture_output=True).returncode != 0:
+        pytest.skip("no apt package lists on this machine (run apt-get update)")
+    pkgs = set()
+    for block in text.split("apt-get install")[1:]:
+        body = block.split("&&")[0].replace("\\", " ")
+        pkgs |= {w for w in body.split() if not w.startswith("-")}
+    assert {"clang", "llvm", "libbpf-dev", "libmicrohttpd12"} <= pkgs, pkgs
+    out = subprocess.run(["apt-cache", "policy"] + sorted(pkgs), capture_output=True, text=True).stdout
+    known = {}
+    for line in out.splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            cur = line[:-1]
+        elif line.strip().startswith("Candidate:"):
+            known[cur] = line.split(":", 1)[1].strip()
+    missing = sorted(p for p in pkgs if known.get(p, "(none)") == "(none)")
+    assert not missing, f"Debian packages not found: {missing}"
+    readme = open(os.path.join(ROOT, "builder", "README.md")).read()
+    assert "not run here" in readme and "docker build -t ebpfctl-builder -f builder/Dockerfile ." in readme
