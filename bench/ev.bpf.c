@@ -10,6 +10,9 @@
 #include "ev.h"
 
 const volatile __u32 target_tgid = 0;
+/* events per write(2), 1..16 (--set burst=N): offers more events per second
+ * than one syscall per event can, to find where consumers start losing */
+const volatile __u32 burst = 1;
 
 #ifdef FLOOR
 struct {
@@ -47,14 +50,10 @@ struct sys_enter_write_ctx {
 	__u64 count;
 };
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int on_write(struct sys_enter_write_ctx *ctx)
+static __always_inline void emit(struct sys_enter_write_ctx *ctx, __u64 id)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct event *e;
 
-	if ((id >> 32) != target_tgid || (__s32)ctx->fd >= 0)
-		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__u32 zero = 0;
@@ -62,7 +61,7 @@ int on_write(struct sys_enter_write_ctx *ctx)
 
 		if (d)
 			__sync_fetch_and_add(d, 1);
-		return 0;
+		return;
 	}
 	e->ts = bpf_ktime_get_ns();
 	e->pid = id >> 32;
@@ -71,6 +70,20 @@ int on_write(struct sys_enter_write_ctx *ctx)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(e->path, sizeof(e->path), ctx->buf);
 	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int on_write(struct sys_enter_write_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if ((id >> 32) != target_tgid || (__s32)ctx->fd >= 0)
+		return 0;
+	for (__u32 i = 0; i < 16; i++) {
+		if (i >= burst)
+			break;
+		emit(ctx, id);
+	}
 	return 0;
 }
 

@@ -15,11 +15,12 @@
  * output through stdio (a 256 KiB fully buffered stdout, unlocked writes),
  * flushed when ring_buffer__poll returns (drained), like ebpfctl.
  *
- *   floor TARGET_TGID [LINGER_US]
+ *   floor TARGET_TGID [LINGER_US [BURST]]
  *     prints "ready" on stderr once attached; on SIGINT/SIGTERM prints
  *     "delivered N drops D".  With LINGER_US, after a poll that read records
  *     it flushes and sleeps that long before polling again (the wakeup
  *     coalescing ebpfctl's event loop does, for a like-for-like comparison).
+ *     BURST sets the probe's events per write(2) (default 1).
  */
 #include <errno.h>
 #include <signal.h>
@@ -190,8 +191,8 @@ int main(int argc, char **argv)
 
 	long linger_us = argc > 2 ? atol(argv[2]) : 0;
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: floor TARGET_TGID [LINGER_US]\n");
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: floor TARGET_TGID [LINGER_US [BURST]]\n");
 		return 64;
 	}
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
@@ -201,6 +202,7 @@ int main(int argc, char **argv)
 	if (!skel)
 		return 1;
 	skel->rodata->target_tgid = (uint32_t)strtoul(argv[1], NULL, 10);
+	skel->rodata->burst = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 1;
 	err = floor__load(skel);
 	if (!err)
 		err = floor__attach(skel);

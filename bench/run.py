@@ -41,17 +41,20 @@ SCRAPE_OBJ = os.path.join(B, "scrape.bpf.o")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PACED_RATE = 100000
 PACED_SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
-SWEEP = [int(x) for x in os.environ.get("BENCH_SWEEP", "100000,200000,400000,0").split(",")]
+# (write(2) calls per second, events per call): 0 = the generator unpaced
+SWEEP = [tuple(int(y) for y in x.split(":")) for x in
+         os.environ.get("BENCH_SWEEP", "100000:1,200000:1,400000:1,0:1,100000:8,0:8").split(",")]
 SWEEP_SECONDS = 1.0
-MAX_RATE_COUNT = 600000          # events offered in the unpaced ("max") sweep point
+MAX_RATE_COUNT = 600000          # calls in the unpaced ("max") sweep point (burst 1)
+MAX_RATE_COUNT_BURST = 150000    # calls in an unpaced point with a burst
 BPFTRACE_PAGES = "16384"         # per CPU: 64 MiB, so bpftrace loses nothing at 100k/s
 CONSUMER_CPU, GEN_CPU = "0", "1"
 PORT = 19391
 
-BPFTRACE_PROG = r'''tracepoint:syscalls:sys_enter_write /pid == %d && (int32)args->fd < 0/ {
+BPFTRACE_PROG = r'''tracepoint:syscalls:sys_enter_write /pid == %d && (int32)args->fd < 0/ { %s
   printf("{\"time\":\"%%sZ\",\"map\":\"events\",\"event\":{\"ts\":%%llu,\"pid\":%%u,\"tid\":%%u,\"fd\":%%d,\"comm\":\"%%s\",\"path\":\"%%s\"}}\n",
          strftime("%%Y-%%m-%%dT%%H:%%M:%%S.%%f", nsecs), nsecs, pid, tid, (int32)args->fd, comm, str(args->buf, 64));
-}'''
+%s}'''
 
 
 def log(*a):
@@ -81,6 +84,23 @@ def vm_hwm_kb(pid):
     except FileNotFoundError:
         pass
     return 0
+
+
+def bpf_map_rss_kb(pid):
+    """Resident kB of the process's BPF map mappings (ring buffers: the kernel
+    maps a ring's data pages twice and pre-faults them all at mmap time)."""
+    total, name = 0, ""
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            for line in f:
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    parts = line.split()
+                    name = parts[5] if len(parts) > 5 else ""
+                elif line.startswith("Rss:") and "bpf-map" in name:
+                    total += int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return total
 
 
 def http_get(port, path="/metrics", timeout=30):
@@ -127,7 +147,7 @@ def stop_proc(p, sig=signal.SIGINT, timeout=15):
 class Consumer:
     name = "?"
 
-    def start(self, tgid, stdout):
+    def start(self, tgid, stdout, burst=1):
         raise NotImplementedError
 
     def ready(self):
@@ -141,9 +161,9 @@ class Consumer:
 class Ebpfctl(Consumer):
     name = "ebpfctl"
 
-    def start(self, tgid, stdout=subprocess.DEVNULL):
+    def start(self, tgid, stdout=subprocess.DEVNULL, burst=1):
         self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, EBPFCTL, "run", EV_OBJ, "--set",
-                                   f"target_tgid={tgid}", "--metrics-addr", f"127.0.0.1:{PORT}"],
+                                   f"target_tgid={tgid}", "--set", f"burst={burst}", "--metrics-addr", f"127.0.0.1:{PORT}"],
                                   stdout=stdout, stderr=subprocess.PIPE, text=True)
 
     def ready(self):
@@ -166,10 +186,14 @@ class Ebpfctl(Consumer):
 
 class Bpftrace(Consumer):
     name = "bpftrace"
+    pages = BPFTRACE_PAGES
 
-    def start(self, tgid, stdout=subprocess.DEVNULL):
-        env = dict(os.environ, BPFTRACE_PERF_RB_PAGES=BPFTRACE_PAGES)
-        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, "bpftrace", "-e", BPFTRACE_PROG % tgid],
+    def start(self, tgid, stdout=subprocess.DEVNULL, burst=1):
+        env = dict(os.environ)
+        if self.pages:
+            env["BPFTRACE_PERF_RB_PAGES"] = self.pages
+        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, "bpftrace", "-e", BPFTRACE_PROG % (
+            tgid, f"unroll({burst}) {{" if burst > 1 else "", "}" if burst > 1 else "")],
                                   stdout=stdout, stderr=subprocess.PIPE, text=True, env=env)
 
     def ready(self):
@@ -187,8 +211,8 @@ class Bpftrace(Consumer):
 class Floor(Consumer):
     name = "floor"
 
-    def start(self, tgid, stdout=subprocess.DEVNULL):
-        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, FLOOR, str(tgid)],
+    def start(self, tgid, stdout=subprocess.DEVNULL, burst=1):
+        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, FLOOR, str(tgid), "0", str(burst)],
                                   stdout=stdout, stderr=subprocess.PIPE, text=True)
         line = self.p.stderr.readline()
         if "ready" not in line:
@@ -207,31 +231,36 @@ class FloorLinger(Floor):
     """The floor with ebpfctl's 1 ms wakeup coalescing: like for like."""
     name = "floor-linger"
 
-    def start(self, tgid, stdout=subprocess.DEVNULL):
-        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, FLOOR, str(tgid), "1000"],
+    def start(self, tgid, stdout=subprocess.DEVNULL, burst=1):
+        self.p = subprocess.Popen(["taskset", "-c", CONSUMER_CPU, FLOOR, str(tgid), "1000", str(burst)],
                                   stdout=stdout, stderr=subprocess.PIPE, text=True)
         line = self.p.stderr.readline()
         if "ready" not in line:
             raise RuntimeError("floor: " + line + self.p.stderr.read())
 
 
+class BpftraceDefault(Bpftrace):
+    """bpftrace as installed (64 perf pages per CPU): for startup and RSS."""
+    pages = None
+
+
 CONSUMERS = [Ebpfctl, Bpftrace, Floor]
 PACED = [Ebpfctl, Bpftrace, Floor, FloorLinger]
 
 
-def pipeline_run(cls, rate, count):
+def pipeline_run(cls, rate, count, burst=1):
     gen = subprocess.Popen([LOADGEN, "-c", GEN_CPU, "-r", str(rate), "-n", str(count), "-w"],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     c = cls()
     try:
-        c.start(gen.pid)
+        c.start(gen.pid, burst=burst)
         wait_for(c.ready, 60, f"{c.name} to attach")
         time.sleep(0.3)
         c0 = cpu_ns(c.p.pid)
         gen.stdin.write("go\n")
         gen.stdin.flush()
         out, _ = gen.communicate(timeout=120)
-        produced = int(out.split()[1])
+        produced = int(out.split()[1]) * burst
         gen_ns = int(out.split()[3])
         # drained: consumer CPU stops growing (bpftrace may be far behind)
         last, still = cpu_ns(c.p.pid), 0
@@ -250,7 +279,7 @@ def pipeline_run(cls, rate, count):
         if getattr(c, "p", None) is not None and c.p.poll() is None:
             c.p.kill()
             c.p.wait()
-    return dict(consumer=c.name, rate=rate, produced=produced, delivered=delivered, lost=lost,
+    return dict(consumer=c.name, rate=rate, burst=burst, produced=produced, delivered=delivered, lost=lost,
                 cpu_ns=c1 - c0, ns_per_event=(c1 - c0) / max(delivered, 1),
                 offered_rate=produced / (gen_ns / 1e9))
 
@@ -368,6 +397,7 @@ def startup_run(cls):
         threading.Thread(target=lambda: [None for _ in c.p.stdout], daemon=True).start()
         time.sleep(0.5)
         rss = vm_hwm_kb(c.p.pid)
+        maps_kb = bpf_map_rss_kb(c.p.pid)
         c.finish(0)
     finally:
         gen.terminate()
@@ -375,7 +405,7 @@ def startup_run(cls):
         if c.p.poll() is None:
             c.p.kill()
             c.p.wait()
-    return first, rss
+    return first, rss, maps_kb
 
 
 # ---------------------------------------------------------------- main
@@ -409,12 +439,12 @@ def main():
 
     log("== rate sweep (one run each, interleaved)")
     sweep = {c.name: {} for c in CONSUMERS}
-    for rate in SWEEP:
+    for rate, burst in SWEEP:
         for cls in CONSUMERS:
-            count = int(rate * SWEEP_SECONDS) if rate else MAX_RATE_COUNT
-            res = pipeline_run(cls, rate, count)
-            sweep[cls.name][rate] = res
-            log(f"   {rate or 'max':>7} {cls.name:9s} offered {res['offered_rate'] / 1000:7.0f}k/s "
+            count = int(rate * SWEEP_SECONDS) if rate else MAX_RATE_COUNT if burst == 1 else MAX_RATE_COUNT_BURST
+            res = pipeline_run(cls, rate, count, burst)
+            sweep[cls.name][(rate, burst)] = res
+            log(f"   {rate or 'max':>7}x{burst} {cls.name:9s} offered {res['offered_rate'] / 1000:7.0f}k/s "
                 f"{res['delivered']}/{res['produced']} delivered, {res['ns_per_event']:.0f} ns/event")
     results["sweep"] = sweep
 
@@ -425,15 +455,20 @@ def main():
         f"batch lookup {sc['floor'] * 1e3:.1f} ms")
 
     log("== startup: exec -> first event, peak RSS (5 rounds, interleaved)")
-    st = {"ebpfctl": [], "bpftrace": []}
+    st = {"ebpfctl": [], "bpftrace": [], "floor": []}
     for _ in range(5):
-        for cls in (Ebpfctl, Bpftrace):
+        for cls in (Ebpfctl, BpftraceDefault, Floor):
             st[cls.name].append(startup_run(cls))
             log(f"   {cls.name:9s} first event {st[cls.name][-1][0] * 1e3:7.1f} ms, "
                 f"peak RSS {st[cls.name][-1][1] / 1024:.1f} MiB")
     results["startup"] = st
     results["elapsed"] = time.monotonic() - t_start
     write_results(results)
+
+
+def sweep_label(key):
+    rate, burst = key
+    return f"{'max' if not rate else f'{rate // 1000}k calls/s'} x{burst}"
 
 
 def med(xs):
@@ -448,16 +483,18 @@ def write_results(R):
            for n, runs in paced.items()}
     deliv = {n: (sum(x["delivered"] for x in runs), sum(x["produced"] for x in runs)) for n, runs in paced.items()}
     first = {n: med([x[0] for x in v]) for n, v in st.items()}
+    mapkb = {n: med([x[2] for x in v]) for n, v in st.items()}
     rss = {n: med([x[1] for x in v]) for n, v in st.items()}
 
     def losing_at(name):
-        for rate in SWEEP:
-            r = sweep[name][rate]
+        best = 0
+        for key in sorted(SWEEP, key=lambda k: sweep[name][k]["offered_rate"]):
+            r = sweep[name][key]
             if r["delivered"] < r["produced"]:
-                return f"{r['offered_rate'] / 1000:.0f}k/s ({'max' if not rate else f'{rate // 1000}k'} offered, " \
-                       f"{100 * (1 - r['delivered'] / r['produced']):.1f}% lost)"
-        top = sweep[name][SWEEP[-1]]
-        return f"none up to {top['offered_rate'] / 1000:.0f}k/s (the generator's max)"
+                return f"{r['offered_rate'] / 1000:.0f}k events/s offered ({sweep_label(key)}): " \
+                       f"{100 * (1 - r['delivered'] / r['produced']):.1f}% lost; lossless up to {best / 1000:.0f}k/s"
+            best = max(best, r["offered_rate"])
+        return f"none lost up to {best / 1000:.0f}k events/s (the most the generator reached with it)"
 
     r_bt = cpu["ebpfctl"] / cpu["bpftrace"]
     r_fl = cpu["ebpfctl"] / cpu["floor"]
@@ -473,7 +510,9 @@ def write_results(R):
         ("nothing lost at a paced 100k/s", f"{e_d}/{e_p} delivered over {ROUNDS} runs", ok(e_d == e_p)),
         ("100k-entry scrape >= 5x faster than bpftool map dump -j", f"{r_scrape:.1f}x", ok(r_scrape >= 5)),
         ("first event >= 3x sooner than bpftrace", f"{r_first:.1f}x", ok(r_first >= 3)),
-        ("peak RSS >= 10x smaller than bpftrace", f"{r_rss:.1f}x", ok(r_rss >= 10)),
+        ("peak RSS >= 10x smaller than bpftrace", f"{r_rss:.1f}x ({rss['ebpfctl'] / 1024:.1f} vs "
+         f"{rss['bpftrace'] / 1024:.1f} MiB; without BPF map mappings "
+         f"{(rss['bpftrace'] - mapkb['bpftrace']) / max(rss['ebpfctl'] - mapkb['ebpfctl'], 1):.1f}x)", ok(r_rss >= 10)),
     ]
 
     cpu_model = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-").strip()
@@ -517,16 +556,15 @@ def write_results(R):
     for n, runs in paced.items():
         w(f"- {n}: " + ", ".join(f"{x['ns_per_event']:.0f}" for x in runs))
     w("")
-    w("### Rate sweep (one run per point; `max` = the generator unpaced)\n")
-    w("| offered | " + " | ".join(f"{n} delivered/produced (ns/event)" for n in sweep) + " |")
+    w("### Rate sweep (one run per point; `max` = the generator unpaced; `xK` = K events per write(2))\n")
+    w("| pace | " + " | ".join(f"{n}: delivered/produced (ns/event) at offered events/s" for n in sweep) + " |")
     w("|---|" + "---|" * len(sweep))
-    for rate in SWEEP:
-        offered = sweep["ebpfctl"][rate]["offered_rate"]
+    for key in SWEEP:
         cells = []
         for n in sweep:
-            r = sweep[n][rate]
-            cells.append(f"{r['delivered']}/{r['produced']} ({r['ns_per_event']:.0f})")
-        w(f"| {'max' if not rate else f'{rate // 1000}k/s'} (~{offered / 1000:.0f}k/s) | " + " | ".join(cells) + " |")
+            r = sweep[n][key]
+            cells.append(f"{r['delivered']}/{r['produced']} ({r['ns_per_event']:.0f}) at {r['offered_rate'] / 1000:.0f}k/s")
+        w(f"| {sweep_label(key)} | " + " | ".join(cells) + " |")
     w("")
     for n in sweep:
         w(f"- {n} starts losing events at: {losing_at(n)}")
@@ -557,11 +595,15 @@ def write_results(R):
       f"ebpfctl peak RSS with the 100k-entry map: {sc['rss_kb'] / 1024:.1f} MiB.\n")
 
     w("## 3. Startup and footprint (same tracepoint, generator at 2k writes/s, 5 interleaved runs)\n")
-    w("| tool | exec -> first event line (median) | all runs | peak RSS (VmHWM, median) |")
-    w("|---|---|---|---|")
-    for n in ("ebpfctl", "bpftrace"):
+    w("bpftrace runs with its default buffers here (64 perf pages per CPU). `floor` (bench/floor.c, "
+      "same probe and 4 MiB ring as ebpfctl) is shown for reference.\n")
+    w("| tool | exec -> first event line (median) | all runs (ms) | peak RSS (VmHWM, median) | "
+      "of which BPF map mappings | RSS without them |")
+    w("|---|---|---|---|---|---|")
+    for n in ("ebpfctl", "bpftrace", "floor"):
+        mk = med([x[2] for x in st[n]])
         w(f"| {n} | {first[n] * 1e3:.0f} ms | " + ", ".join(f"{x[0] * 1e3:.0f}" for x in st[n]) +
-          f" | {rss[n] / 1024:.1f} MiB |")
+          f" | {rss[n] / 1024:.1f} MiB | {mk / 1024:.1f} MiB | {(rss[n] - mk) / 1024:.1f} MiB |")
     w("")
     w(f"ebpfctl's first event comes {r_first:.1f}x sooner; its peak RSS is {r_rss:.1f}x smaller.\n")
     jw = os.path.join(B, "json_writer.txt")
