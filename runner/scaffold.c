@@ -70,6 +70,8 @@ bool scaffold_supported(int prog, int map, int out, const char **why)
 /* ---- text helpers -------------------------------------------------------- */
 
 #define S(text) sb_puts(sb, text)
+/* Stands for the object's file name in the body; replaced at assembly. */
+#define OBJ_MARK "@OBJECT@"
 #define F(...) sb_printf(sb, __VA_ARGS__)
 
 struct desc {
@@ -104,7 +106,7 @@ static void emit_comm_filter(struct strbuf *sb)
 {
 	S("/*\n"
 	  " * Kernel-side filter, set when the probe is loaded (no rebuild needed):\n"
-	  " *   sudo ebpfctl run --set target_comm=curl probe.bpf.o\n"
+	  " *   sudo ebpfctl run --set target_comm=curl " OBJ_MARK "\n"
 	  " * Empty (the default) means every process.\n"
 	  " */\n"
 	  "const volatile char target_comm[16] = \"\";\n\n"
@@ -861,7 +863,7 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 	  "};\n\n"
 	  "/*\n"
 	  " * Kernel-side filter, set when the probe is loaded (no rebuild needed):\n"
-	  " *   sudo ebpfctl run --set target_port=443 probe.bpf.o\n"
+	  " *   sudo ebpfctl run --set target_port=443 " OBJ_MARK "\n"
 	  " * Only sockets with this local or remote port; 0 (the default) means all.\n"
 	  " */\n"
 	  "const volatile u16 target_port = 0;\n\n");
@@ -1170,7 +1172,15 @@ int scaffold_generate(int prog, int map, int out, const char *file_name, struct 
 	  "#include \"solo_types.h\"\t\t/* types ebpfctl renders specially */\n\n",
 	  file_name, d.what, scaffold_progs[prog].name, scaffold_maps[map].name,
 	  scaffold_outputs[out].name, file_name, obj, obj, d.output);
-	sb_add(sb, body.buf, body.len);
+	for (const char *p = sb_cstr(&body), *m; *p; p = m + strlen(OBJ_MARK)) {
+		m = strstr(p, OBJ_MARK);
+		if (!m) {
+			sb_puts(sb, p);
+			break;
+		}
+		sb_add(sb, p, m - p);
+		sb_puts(sb, obj);
+	}
 	S("char LICENSE[] SEC(\"license\") = \"GPL\";\n");
 	sb_free(&body);
 	if (sb->err)
