@@ -1090,7 +1090,8 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 		S("\tstruct family_key key = {};\n\n");
 	S(net_filter);
 	S("\n\tif (ctx->newstate != CLOSE) {\n"
-	  "\t\tbpf_map_update_elem(&born, &sk, &now, BPF_NOEXIST);\n"
+	  "\t\tif (ctx->newstate != LISTEN)\t/* connections, not listeners */\n"
+	  "\t\t\tbpf_map_update_elem(&born, &sk, &now, BPF_NOEXIST);\n"
 	  "\t\treturn 0;\n"
 	  "\t}\n"
 	  "\tbirth = bpf_map_lookup_elem(&born, &sk);\n"
