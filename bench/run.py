@@ -516,7 +516,9 @@ def write_results(R):
     ]
 
     cpu_model = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-").strip()
-    commit = sh("git rev-parse --short HEAD") + (" (dirty tree)" if sh("git status --porcelain -- runner ebpfctl bench") else "")
+    dirty = sh("git status --porcelain -uno -- runner ebpfctl include bench Makefile ':!bench/RESULTS.md'")
+    commit = sh("git rev-parse --short HEAD") + (
+        " + uncommitted changes in " + ", ".join(ln.split()[-1] for ln in dirty.splitlines()) if dirty else "")
     mitig = sh("grep -h . /sys/devices/system/cpu/vulnerabilities/spec_rstack_overflow 2>/dev/null") or "?"
     out = []
     w = out.append
