@@ -74,7 +74,7 @@ deps:
 	@bash ci/install-deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory unit e2e check-kernels
 
 DEMO ?= execsnoop
 demo: deps

@@ -105,6 +105,7 @@ EOF
 	chmod +x "$I/init"
 	(cd "$I" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$K/initramfs.tmp"
 	mv "$K/initramfs.tmp" "$K/initramfs.cpio.gz"
+	rm -rf "$I"
 fi
 flock -u 9
 
