@@ -105,10 +105,13 @@ SEC("iter/bpf_map")
 int dump_maps(struct bpf_iter__bpf_map *ctx)
 {
 	struct bpf_map *map = ctx->map;
+	char name[16];
 
 	if (!map)
 		return 0;
-	if (!bpf_strncmp(map->name, 12, "progs_events"))
-		BPF_SEQ_PRINTF(ctx->meta->seq, "map %s\n", map->name);
+	/* 6.1's verifier wants bpf_strncmp on memory it can size: copy first */
+	bpf_probe_read_kernel_str(name, sizeof(name), map->name);
+	if (!bpf_strncmp(name, 12, "progs_events"))
+		BPF_SEQ_PRINTF(ctx->meta->seq, "map %s\n", name);
 	return 0;
 }

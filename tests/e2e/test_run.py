@@ -219,7 +219,8 @@ def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
         pytest.skip("cannot create a mount namespace here")
     script = f"""
         set -e
-        for d in /sys/kernel/debug/tracing /sys/kernel/tracing; do
+        # debugfs automounts tracefs on /sys/kernel/debug/tracing: unmount it too
+        for d in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug; do
             while grep -q " $d " /proc/self/mountinfo; do umount "$d" || exit 3; done
         done
         test ! -d /sys/kernel/tracing/events
