@@ -90,6 +90,20 @@ static void emit_ringbuf(struct strbuf *sb, const char *name, const char *type, 
 	F("} %s SEC(\".maps.%s\");\n\n", name, kind);
 }
 
+/* A ring-buffer hist map: label fields plus a `duration value` observed
+ * into the histogram (in seconds). */
+static void emit_hist_ringbuf(struct strbuf *sb, const char *label_fields, const char *name)
+{
+	S("/* The value field (named value) is observed into the histogram; the other\n"
+	  " * fields are labels. */\n"
+	  "struct event {\n");
+	S(label_fields);
+	S("\tduration value;\t\t/* nanoseconds, exported in seconds */\n"
+	  "};\n\n");
+	emit_ringbuf(sb, name, "struct event", "hist",
+		     "Histogram: each record's value is observed, labels = other fields.");
+}
+
 static void emit_hash(struct strbuf *sb, const char *maptype, const char *name, const char *key,
 		      const char *value, const char *section, const char *comment)
 {
@@ -462,14 +476,7 @@ static void gen_process(struct strbuf *sb, int map, int out, struct desc *d)
 		d->what = "how long processes live, as a histogram per command name";
 		d->output = " * /metrics: ebpf_solo_io_process_lifetime_seconds_bucket{comm=\"sh\",le=\"...\"},\n"
 			    " * _sum and _count (a duration value is observed in seconds).\n";
-		S("/* The value field (named value) is observed into the histogram; the other\n"
-		  " * fields are labels. */\n"
-		  "struct event {\n"
-		  "\tchar comm[16];\n"
-		  "\tduration value;\t\t/* nanoseconds, exported in seconds */\n"
-		  "};\n\n");
-		emit_ringbuf(sb, "process_lifetime_seconds", "struct event", "hist",
-			     "Histogram: each record's value is observed, labels = other fields.");
+		emit_hist_ringbuf(sb, "\tchar comm[16];\n", "process_lifetime_seconds");
 		emit_exit_open(sb);
 		S("\tstruct task_struct *task = (struct task_struct *)bpf_get_current_task();\n"
 		  "\tstruct event *e;\n");
@@ -636,14 +643,7 @@ static void gen_file(struct strbuf *sb, int map, int out, struct desc *d)
 		d->what = "openat latency as a histogram per command name";
 		d->output = " * /metrics: ebpf_solo_io_openat_latency_seconds_bucket{comm=\"cat\",le=\"...\"},\n"
 			    " * _sum and _count (a duration value is observed in seconds).\n";
-		S("/* The value field (named value) is observed into the histogram; the other\n"
-		  " * fields are labels. */\n"
-		  "struct event {\n"
-		  "\tchar comm[16];\n"
-		  "\tduration value;\t\t/* nanoseconds, exported in seconds */\n"
-		  "};\n\n");
-		emit_ringbuf(sb, "openat_latency_seconds", "struct event", "hist",
-			     "Histogram: each record's value is observed, labels = other fields.");
+		emit_hist_ringbuf(sb, "\tchar comm[16];\n", "openat_latency_seconds");
 	} else {
 		d->what = "openat latency as a log2 histogram in nanoseconds per command name";
 		d->output = " * /metrics: ebpf_solo_io_openat_latency_bucket{comm=\"cat\",le=\"4095\"} ... in\n"
@@ -1058,15 +1058,7 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 		d->what = "TCP connection lifetimes as a histogram per address family";
 		d->output = " * /metrics: ebpf_solo_io_tcp_lifetime_seconds_bucket{family=\"AF_INET\",le=\"...\"},\n"
 			    " * _sum and _count (a duration value is observed in seconds).\n";
-		S("/* The value field (named value) is observed into the histogram; the other\n"
-		  " * fields are labels. */\n"
-		  "struct event {\n"
-		  "\tenum addr_family family;\n"
-		  "\tu32 __pad;\n"
-		  "\tduration value;\t\t/* nanoseconds, exported in seconds */\n"
-		  "};\n\n");
-		emit_ringbuf(sb, "tcp_lifetime_seconds", "struct event", "hist",
-			     "Histogram: each record's value is observed, labels = other fields.");
+		emit_hist_ringbuf(sb, "\tenum addr_family family;\n\tu32 __pad;\n", "tcp_lifetime_seconds");
 	} else {
 		d->what = "TCP connection lifetimes as a log2 histogram in microseconds per family";
 		d->output = " * /metrics: ebpf_solo_io_tcp_lifetime_bucket{family=\"AF_INET\",le=\"1023\"} ... in\n"
