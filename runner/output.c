@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,21 +27,45 @@ void output_free(struct output *o)
 	sb_free(&o->sb);
 }
 
+/* A reader that stopped reading must not keep SIGINT/SIGTERM from ending
+ * the run: once a stop is requested, a write the signal interrupted is not
+ * retried and what is left is dropped. */
+static bool stopping(const struct output *o)
+{
+	return o->stop && *o->stop;
+}
+
 int output_flush(struct output *o)
 {
 	size_t off = 0;
 
 	o->last_flush_ns = mono_ns();
+	if (o->abandoned) {
+		o->sb.len = 0;
+		return 0;
+	}
 	if (o->closed || o->error) {
 		o->sb.len = 0;
 		return o->closed ? -EPIPE : o->error;
 	}
 	while (off < o->sb.len) {
-		ssize_t n = write(o->fd, o->sb.buf + off, o->sb.len - off);
+		struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
+		ssize_t n;
+
+		/* stopping: give a stalled reader one second, not forever */
+		if (stopping(o) && poll(&pfd, 1, 1000) == 0) {
+			o->abandoned = true;
+			break;
+		}
+		n = write(o->fd, o->sb.buf + off, o->sb.len - off);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !stopping(o))
 				continue;
+			if (errno == EINTR) {
+				o->abandoned = true;
+				break;
+			}
 			if (errno == EAGAIN) {
 				/* non-blocking stdout: a blocked reader stalls us (documented) */
 				usleep(1000);
@@ -53,6 +78,11 @@ int output_flush(struct output *o)
 			break;
 		}
 		off += (size_t)n;
+		/* a signal cut a blocked write short: the reader is not reading */
+		if (off < o->sb.len && stopping(o)) {
+			o->abandoned = true;
+			break;
+		}
 	}
 	o->sb.len = 0;
 	return o->closed ? -EPIPE : o->error;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <time.h>
 #include "strbuf.h"
 
@@ -18,6 +19,8 @@ struct output {
 	bool tty;
 	bool closed;		/* reader went away (EPIPE): stop quietly */
 	int error;		/* other write error (-errno) */
+	volatile sig_atomic_t *stop;	/* set by a signal: stop retrying a blocked write */
+	bool abandoned;		/* a stop interrupted a blocked write: drop output */
 	struct strbuf sb;
 	uint64_t last_flush_ns;	/* CLOCK_MONOTONIC */
 	time_t cached_sec;	/* the second whose text is in cached[] */

@@ -843,6 +843,7 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 	output_init(&r.out, opts->out_fd);
+	r.out.stop = &stop_requested;
 	set_ktime_offset();
 
 	e = read_file(opts->object_path, &file, &file_len, err);

@@ -236,3 +236,22 @@ def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
     # and with tracefs present (this namespace), nothing is mounted
     out = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "100ms", "-v")
     assert out.returncode == 0 and "mounted tracefs" not in out.stderr
+
+
+def test_sigint_ends_a_run_whose_reader_stopped_reading():
+    """stdout blocked by a reader that never reads: SIGINT still ends the run (status 0)."""
+    p = subprocess.Popen([EBPFCTL, "run", fixture("ev_shapes"), "--no-metrics", "--set", f"target_tgid={ME}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # ~700-byte lines: a few thousand fill the 64 KiB pipe many times over
+        end = time.monotonic() + deadline(2)
+        while time.monotonic() < end:
+            for _ in range(1000):
+                os.getppid()
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=deadline(10))
+        assert rc == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
