@@ -103,7 +103,7 @@ struct runner {
 	struct metrics *metrics;
 	struct http_server *http;
 	const char *tracefs_mount;	/* where we mounted tracefs, if we did */
-	struct timespec now;		/* realtime of the current batch */
+	struct timespec now;		/* CLOCK_REALTIME of the line being written */
 	uint64_t batch;
 	uint64_t rb_pass_bytes;		/* ring buffer bytes read in this loop pass */
 	uint64_t min_ring;		/* smallest ring buffer (bytes) */
@@ -154,14 +154,12 @@ static int read_file(const char *path, void **buf, size_t *len, struct rerr *err
 	return 0;
 }
 
-static const char *map_suffix(struct runner *r, const char *name, bool *found)
+/* The .maps section suffix the map was declared in ("" for plain .maps). */
+static const char *map_suffix(struct runner *r, const char *name)
 {
 	for (int i = 0; i < r->info.n; i++)
-		if (!strcmp(r->info.maps[i].map, name)) {
-			*found = true;
+		if (!strcmp(r->info.maps[i].map, name))
 			return r->info.maps[i].suffix;
-		}
-	*found = false;
 	return "";
 }
 
@@ -210,13 +208,13 @@ static int prepare_maps(struct runner *r)
 		uint32_t vtid = bpf_map__btf_value_type_id(map);
 		const char *suffix, *rest = name;
 		enum out_kind pkind, kind;
-		bool in_maps, is_event, percpu;
+		bool is_event, percpu;
 		int k;
 
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(name, sizeof(name), "%s", bpf_map__name(map));
-		suffix = map_suffix(r, name, &in_maps);
+		suffix = map_suffix(r, name);
 		k = out_kind_from_suffix(suffix);
 		if (k < 0)
 			return rerr_set(r->err, -EINVAL,
