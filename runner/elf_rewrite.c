@@ -126,12 +126,16 @@ static const char *sec_name(const struct elf_file *ef, size_t idx)
 	return str_at(ef->shstr, ef->shstr_len, ef->sh[idx].sh_name);
 }
 
-/* "" for ".maps", "print" for ".maps.print", NULL for anything else. */
+/* "" for ".maps", "print" for ".maps.print", "." for ".maps." (an empty
+ * kind, which the kind checker must reject, not mistake for plain .maps),
+ * NULL for anything else. */
 static const char *maps_suffix(const char *name)
 {
 	if (!name || strncmp(name, MAPS_SEC, MAPS_SEC_LEN))
 		return NULL;
 	if (name[MAPS_SEC_LEN] == '\0')
+		return name + MAPS_SEC_LEN;
+	if (name[MAPS_SEC_LEN] == '.' && name[MAPS_SEC_LEN + 1] == '\0')
 		return name + MAPS_SEC_LEN;
 	if (name[MAPS_SEC_LEN] == '.')
 		return name + MAPS_SEC_LEN + 1;

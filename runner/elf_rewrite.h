@@ -11,7 +11,7 @@
 
 struct elf_map_section {
 	char *map;		/* map (symbol / BTF VAR) name */
-	char *suffix;		/* "" for plain .maps, "print" for .maps.print, ... */
+	char *suffix;		/* "" for plain .maps, "print" for .maps.print, "." for .maps. */
 };
 
 struct elf_maps_info {
@@ -27,7 +27,8 @@ struct elf_maps_info {
  *  - info: every map found in any .maps* section with its section suffix
  *    (filled in both cases; free with elf_maps_info_free). Maps are listed
  *    in merged-offset order, which is the order libbpf lists them in after
- *    open. A section named ".maps." (empty kind) counts as plain: suffix "".
+ *    open. A section named ".maps." (empty kind) gets suffix ".", so the
+ *    kind checker can reject it.
  * Errors (err->msg begins with `name`), return -errno:
  *   "<name>: not an ELF file", "<name>: truncated ELF (...)",
  *   "<name>: not a BPF object (...)", "<name>: no BTF (.BTF section missing)"

@@ -218,8 +218,8 @@ static int prepare_maps(struct runner *r)
 		k = out_kind_from_suffix(suffix);
 		if (k < 0)
 			return rerr_set(r->err, -EINVAL,
-					"map '%s': unknown output kind '.maps.%s': valid kinds are print, counter, gauge, hist",
-					name, suffix);
+					"map '%s': unknown output kind '.maps%s%s': valid kinds are print, counter, gauge, hist",
+					name, *suffix == '.' ? "" : ".", suffix);
 		pkind = out_kind_from_prefix(name, &rest);
 		kind = k;
 		if (kind == OUT_NONE) {

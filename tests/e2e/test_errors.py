@@ -63,6 +63,11 @@ def test_unknown_suffix():
                "error: map 'hits': unknown output kind '.maps.countr': valid kinds are print, counter, gauge, hist")
 
 
+def test_empty_kind_suffix():
+    run_expect([fixture("bad_empty_kind"), "--no-metrics"], 1,
+               "error: map 'blank': unknown output kind '.maps.': valid kinds are print, counter, gauge, hist")
+
+
 def test_ringbuf_without_value_type():
     run_expect([fixture("bad_ringbuf_novalue"), "--no-metrics"], 1,
                "error: map 'untyped': ring buffer has no value type to decode events with",
