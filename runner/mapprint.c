@@ -169,7 +169,7 @@ int metrics_print_poll(struct metrics *m, struct strbuf *out)
 		/* one timestamp per map read: all its lines describe that moment */
 		clock_gettime(CLOCK_REALTIME, &ts);
 		sb_reset(&t);
-		format_rfc3339(&t, &ts);
+		fmt_rfc3339(&t, (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 		mm_print_entries(mm, mm->rd.keys, mm->rd.vals, mm->rd.n, sb_cstr(&t), out);
 	}
 	sb_free(&t);

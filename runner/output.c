@@ -121,12 +121,3 @@ void output_time(struct output *o, struct strbuf *sb, const struct timespec *ts)
 	sb_add(sb, o->cached, 20);
 	put_frac(sb, ts->tv_nsec);
 }
-
-void format_rfc3339(struct strbuf *sb, const struct timespec *ts)
-{
-	char buf[64];
-
-	render_sec(buf, ts->tv_sec);
-	sb_add(sb, buf, 20);
-	put_frac(sb, ts->tv_nsec);
-}

@@ -40,8 +40,6 @@ static inline void output_line_done(struct output *o)
 /* Append the RFC 3339 UTC time of ts (CLOCK_REALTIME) with 9 fraction digits,
  * without quotes: 2026-11-22T10:00:00.123456789Z */
 void output_time(struct output *o, struct strbuf *sb, const struct timespec *ts);
-/* Same as output_time with a private cache, for other threads. */
-void format_rfc3339(struct strbuf *sb, const struct timespec *ts);
 uint64_t mono_ns(void);
 
 #endif
