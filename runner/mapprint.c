@@ -19,12 +19,9 @@ int mm_print_init(struct mm_map *mm, struct rerr *err)
 	const struct export_map *em = mm->em;
 	int e;
 
-	if (!em->key_type_id || !em->value_type_id) {
-		rerr_set(err, -EINVAL, "map '%s': no BTF type for the %s", mm->name,
-			 !em->key_type_id ? "key" : "value");
-		rerr_hint(err, "declare the map with __type(key, ...) and __type(value, ...)");
-		return -EINVAL;
-	}
+	e = mm_require_kv_types(mm, err);
+	if (e)
+		return e;
 	e = fmt_plan_new(mm->btf, em->key_type_id, &mm->kplan);
 	if (!e)
 		e = fmt_plan_new(mm->btf, em->value_type_id, &mm->vplan);

@@ -220,6 +220,17 @@ void metrics_free(struct metrics *m)
 	free(m);
 }
 
+/* Hash/array maps need BTF for both key and value to be exported. */
+int mm_require_kv_types(const struct mm_map *mm, struct rerr *err)
+{
+	if (mm->em->key_type_id && mm->em->value_type_id)
+		return 0;
+	rerr_set(err, -EINVAL, "map '%s': no BTF type for the %s", mm->name,
+		 !mm->em->key_type_id ? "key" : "value");
+	rerr_hint(err, "declare the map with __type(key, ...) and __type(value, ...)");
+	return -EINVAL;
+}
+
 struct mm_map *mm_find(struct metrics *m, const struct export_map *em)
 {
 	for (int i = 0; i < m->nmaps; i++)
@@ -712,12 +723,9 @@ static int setup_table(struct metrics *m, struct mm_map *mm, struct rerr *err)
 	size_t payload;
 	int e;
 
-	if (!em->key_type_id || !em->value_type_id) {
-		rerr_set(err, -EINVAL, "map '%s': no BTF type for the %s", mm->name,
-			 !em->key_type_id ? "key" : "value");
-		rerr_hint(err, "declare the map with __type(key, ...) and __type(value, ...)");
-		return -EINVAL;
-	}
+	e = mm_require_kv_types(mm, err);
+	if (e)
+		return e;
 	e = setup_labels(mm, em->key_type_id, NULL, mm->kind == OUT_HIST, err);
 	if (e)
 		return e == -ENOMEM ? rerr_set(err, e, "map '%s': out of memory", mm->name) : e;

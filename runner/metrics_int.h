@@ -146,6 +146,7 @@ int mm_render_entries(struct metrics *m, struct mm_map *mm, const void *keys, co
 /* Render an event map's series (metrics_render does this under mm->mu). */
 void mm_render_event_map(struct metrics *m, struct mm_map *mm, struct strbuf *out);
 struct mm_map *mm_find(struct metrics *m, const struct export_map *em);
+int mm_require_kv_types(const struct mm_map *mm, struct rerr *err);
 
 /* mapprint.c */
 int mm_print_init(struct mm_map *mm, struct rerr *err);
