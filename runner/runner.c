@@ -11,8 +11,10 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -453,6 +455,41 @@ static int ensure_tracefs(struct runner *r)
 	return 0;
 }
 
+/* A map with a pinning attribute is pinned (or reused) by libbpf at load,
+ * which needs a BPF filesystem at the pin root.  Like bpftool, mount one there
+ * when the directory is not one yet.  It is left mounted: pins exist to
+ * outlive the run, and the next run must find them. */
+static int ensure_bpffs(struct runner *r)
+{
+	struct bpf_map *map;
+	char dir[PATH_MAX];
+
+	bpf_object__for_each_map(map, r->obj) {
+		const char *pin = bpf_map__pin_path(map), *slash;
+		struct statfs sf;
+		int e;
+
+		if (!pin || !(slash = strrchr(pin, '/')) || (size_t)(slash - pin) >= sizeof(dir))
+			continue;
+		memcpy(dir, pin, (size_t)(slash - pin));
+		dir[slash - pin] = '\0';
+		if (!*dir || (!statfs(dir, &sf) && sf.f_type == BPF_FS_MAGIC))
+			continue;
+		if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
+			e = -errno;
+			if (e == -EPERM || e == -EACCES)
+				return report_eperm(r, e);
+			rerr_set(r->err, e, "map '%s': cannot pin at %s: %s is not a BPF filesystem and mounting one failed: %s",
+				 bpf_map__name(map), pin, dir, strerror(-e));
+			rerr_hint(r->err, "mount one: mount -t bpf bpf %s", dir);
+			return e;
+		}
+		rinfo("mounted bpffs on %s for pinned map '%s' (left mounted: pins outlive the run)", dir,
+		      bpf_map__name(map));
+	}
+	return 0;
+}
+
 static int attach_programs(struct runner *r)
 {
 	struct bpf_program *prog;
@@ -870,6 +907,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	if (e)
 		goto out;
 
+	e = ensure_bpffs(&r);
+	if (e)
+		goto out;
 	e = bpf_object__load(r.obj);
 	if (e) {
 		report_load_failure(&r, e);

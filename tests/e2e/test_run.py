@@ -187,29 +187,52 @@ def test_bumblebee_prefix_convention(run_ebpfctl):
     ]
 
 
-def test_user_pinned_map_is_honoured():
-    """The probe's own pinning attribute pins the map; the next run reuses it."""
-    pin = "/sys/fs/bpf/ebpfctl_test_pin"
-    if os.path.exists(pin):
-        os.unlink(pin)
+def private_mount_ns(script, timeout):
+    """Run a bash script in a private mount namespace while this process makes
+    getppid() calls (the fixtures count this pid's calls); the namespace and
+    whatever was mounted in it are gone when the script ends."""
+    if subprocess.run(["unshare", "-m", "true"]).returncode != 0:
+        pytest.skip("cannot create a mount namespace here")
+    p = subprocess.Popen(["unshare", "-m", "--propagation", "private", "bash", "-c", script],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + deadline(timeout)
     try:
-        for _ in range(2):
-            p = subprocess.Popen([EBPFCTL, "run", fixture("ev_pinned"), "--no-metrics", "--duration", "500ms",
-                                  "--set", f"target_tgid={ME}"], stderr=subprocess.PIPE, text=True)
-            while p.poll() is None:
-                os.getppid()
-                time.sleep(0.001)
-            assert p.returncode == 0, p.stderr.read()
-            assert os.path.exists(pin)
-            out = subprocess.run(["bpftool", "-j", "map", "lookup", "pinned", pin, "key", "0", "0", "0", "0"],
-                                 capture_output=True, text=True, check=True).stdout
-            count = int(json.loads(out)["formatted"]["value"])
-            if _ == 0:
-                first = count
-        assert first > 0 and count > first  # the second run counted on top of the first
+        while p.poll() is None and time.monotonic() < end:
+            os.getppid()
+            time.sleep(0.001)
+        out, err = p.communicate(timeout=max(1, end - time.monotonic()))
     finally:
-        if os.path.exists(pin):
-            os.unlink(pin)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return p.returncode, out, err
+
+
+def test_user_pinned_map_is_honoured():
+    """The probe's own pinning attribute pins the map; the next run reuses it.
+    With no BPF filesystem at the pin root, ebpfctl mounts one there (as bpftool
+    does) and leaves it mounted, so the second run finds the pin.  Runs in a
+    private mount namespace without bpffs: nothing is left on the host."""
+    pin = "/sys/fs/bpf/ebpfctl_test_pin"
+    script = f"""
+        set -e
+        while grep -q " /sys/fs/bpf " /proc/self/mountinfo; do umount /sys/fs/bpf || exit 3; done
+        for i in 1 2; do
+            {EBPFCTL} run {fixture('ev_pinned')} --no-metrics --duration 500ms --set target_tgid={ME} -v \
+                2>/tmp/ebpfctl_pin_err.$$ || {{ grep '^error' /tmp/ebpfctl_pin_err.$$ >&2; exit 4; }}
+            echo "mounted $(grep -c 'mounted bpffs on /sys/fs/bpf' /tmp/ebpfctl_pin_err.$$ || true)"
+            echo "count $(bpftool -j map lookup pinned {pin} key 0 0 0 0 | jq .formatted.value)"
+        done
+        rm -f /tmp/ebpfctl_pin_err.$$
+    """
+    rc, out, err = private_mount_ns(script, 60)
+    if rc == 3:
+        pytest.skip("/sys/fs/bpf cannot be unmounted in a private namespace here")
+    assert rc == 0, err
+    words = out.split()
+    assert words[0:2] == ["mounted", "1"] and words[4:6] == ["mounted", "0"], out  # mounted once, kept
+    first, second = int(words[3]), int(words[7])
+    assert first > 0 and second > first, out  # the second run counted on top of the first
 
 
 def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
@@ -233,9 +256,16 @@ def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
         pytest.skip("tracefs cannot be unmounted in a private namespace here")
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["1", "0"], p.stdout
-    # and with tracefs present (this namespace), nothing is mounted
-    out = run_cli("run", fixture("ev_shapes"), "--no-metrics", "--duration", "100ms", "-v")
-    assert out.returncode == 0 and "mounted tracefs" not in out.stderr
+    # and with tracefs present, nothing is mounted (a private namespace where
+    # the test mounts it: the host may have none mounted)
+    script = f"""
+        set -e
+        test -d /sys/kernel/tracing/events || mount -t tracefs nodev /sys/kernel/tracing
+        {EBPFCTL} run {fixture('ev_shapes')} --no-metrics --duration 100ms -v 2>&1 | grep -c 'mounted tracefs' || true
+    """
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "bash", "-c", script],
+                       capture_output=True, text=True, timeout=deadline(30))
+    assert p.returncode == 0 and p.stdout.split() == ["0"], (p.stdout, p.stderr)
 
 
 def test_sigint_ends_a_run_whose_reader_stopped_reading():
