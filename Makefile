@@ -46,8 +46,16 @@ $(B)/ebpfctl: $(CLI_OBJ) $(B)/libebpfctl-runner.a
 # Fixture probes: vmlinux.h-free (kernel uapi headers), compiled straight with clang.
 $(B)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h include/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Itests/bpf \
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(BPF_DEFS) -Iinclude -Itests/bpf \
 		-I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
+
+# The USDT fixture names its target binary by absolute path.
+USDT_TARGET := $(CURDIR)/$(B)/tests/usdt_target
+$(B)/tests/bpf/at_usdt.bpf.o: BPF_DEFS = -DUSDT_TARGET='"$(USDT_TARGET)"'
+$(B)/tests/bpf/at_usdt.bpf.o: $(USDT_TARGET)
+$(USDT_TARGET): tests/usdt/usdt_target.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -o $@ $<
 
 # The same multi-section fixture after the BPF linker (non-zero DATASEC sizes).
 $(B)/tests/bpf/rw_linked.bpf.o: $(B)/tests/bpf/rw_multi.bpf.o

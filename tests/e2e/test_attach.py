@@ -229,6 +229,33 @@ def test_uretprobe(run_ebpfctl):
     finish(r, before, {"at_uprobe": "kprobe", "at_uretprobe": "kprobe"})
 
 
+def test_usdt(run_ebpfctl):
+    """usdt/PATH:PROVIDER:NAME on build/tests/usdt_target, with both probe arguments."""
+    need_uprobes()
+    target = os.path.join(BUILD, "tests", "usdt_target")
+    assert os.path.exists(target), f"{target} not built (run make)"
+    t = subprocess.Popen([target], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert t.stdout.readline() == "ready\n"
+        before = bpf_prog_ids()
+        r = run_ebpfctl(fixture("at_usdt"), "--set", f"target_tgid={t.pid}")
+        r.what = "usdt"
+
+        def fire():
+            t.stdin.write("x\n")
+            t.stdin.flush()
+            t.stdout.readline()
+
+        ev = wait_kind(r, "usdt", fire)
+        assert ev["event"]["pid"] == t.pid, ev
+        n = ev["event"]["arg"]
+        assert n >= 1 and ev["event"]["ret"] == n * 1000, ev
+        finish(r, before, {"at_usdt": "kprobe"})
+    finally:
+        t.stdin.close()
+        t.wait(timeout=10)
+
+
 # --- examples written with kprobes / fentry ------------------------------------------------
 
 NS = "ebpf_solo_io_"
