@@ -151,7 +151,7 @@ timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m "${VM_MEM:
 	-fsdev local,id=out,path="$R",security_model=none \
 	-device virtio-9p-pci,fsdev=out,mount_tag=out \
 	-device virtio-rng-pci </dev/null 2>&1 |
-	if [ "$QUIET" = 1 ]; then tr -d '\r' >"$R/console.log"; else tr -d '\r' | tee "$R/console.log"; fi
+	if [ "$QUIET" = 1 ]; then sed -u 's/\r//g' >"$R/console.log"; else sed -u 's/\r//g' | tee "$R/console.log"; fi
 qrc=${PIPESTATUS[0]}
 set -e
 if [ -f "$R/rc" ]; then
