@@ -180,6 +180,8 @@ static void map_free(struct mm_map *mm)
 	free(mm->fams);
 	mapread_free(&mm->rd);
 	stab_free(&mm->scrape);
+	stab_free(&mm->admitted);
+	free(mm->keep);
 	sb_free(&mm->lbl);
 	sb_free(&mm->tmp);
 	if (mm->mu_init)
@@ -753,6 +755,7 @@ static int setup_table(struct metrics *m, struct mm_map *mm, struct rerr *err)
 	if (e)
 		return e;
 	stab_init(&mm->scrape, payload);
+	stab_init(&mm->admitted, 0);
 	e = mapread_init(&mm->rd, mm->fd, mm->type, mm->key_size, mm->value_size, mm->max_entries, mm->percpu,
 			 mm->ncpu);
 	if (e)
@@ -849,7 +852,61 @@ static void put_cell(struct strbuf *out, const union mm_cell *c, bool is_float, 
 		prom_i128(out, c->i);
 }
 
-static void render_scrape(struct mm_map *mm, struct strbuf *out)
+/* Label sets of this scrape beyond --max-series are left out: those exported
+ * by the previous over-limit scrape first, then the rest in map order.
+ * Returns the mask of records to render (NULL: all), counts the others. */
+static const unsigned char *bound_series(struct metrics *m, struct mm_map *mm)
+{
+	struct stab *t = &mm->scrape;
+	uint32_t kept = 0, n = t->n;
+
+	if (n <= m->max_series) {
+		/* under the limit again: every label set has its place */
+		mm->over_series = false;
+		return NULL;
+	}
+	if (mm->keep_cap < n) {
+		unsigned char *k = realloc(mm->keep, n);
+
+		if (!k)
+			return NULL;
+		mm->keep = k;
+		mm->keep_cap = n;
+	}
+	memset(mm->keep, 0, n);
+	if (mm->over_series)
+		for (uint32_t i = 0; i < n && kept < m->max_series; i++) {
+			const struct stab_rec *r = stab_rec(t, i);
+
+			if (stab_find(&mm->admitted, stab_key(t, i), r->key_len, r->hash) >= 0) {
+				mm->keep[i] = 1;
+				kept++;
+			}
+		}
+	for (uint32_t i = 0; i < n && kept < m->max_series; i++)
+		if (!mm->keep[i]) {
+			mm->keep[i] = 1;
+			kept++;
+		}
+	stab_reset(&mm->admitted);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct stab_rec *r = stab_rec(t, i);
+
+		if (mm->keep[i] && stab_add(&mm->admitted, stab_key(t, i), r->key_len, r->hash) < 0)
+			break;
+	}
+	mm->over_series = true;
+	RELAXED_ADD(&mm->series_dropped, n - kept);
+	if (!mm->warned_full) {
+		mm->warned_full = true;
+		rwarn("map '%s': more than %u label sets (--max-series): the others are left out of /metrics "
+		      "and counted in ebpfctl_series_dropped_total at each scrape (reported once)",
+		      mm->name, m->max_series);
+	}
+	return mm->keep;
+}
+
+static void render_scrape(struct mm_map *mm, struct strbuf *out, const unsigned char *keep)
 {
 	const struct stab *t = &mm->scrape;
 
@@ -862,6 +919,9 @@ static void render_scrape(struct mm_map *mm, struct strbuf *out)
 			union mm_cell *sum = stab_payload(t, i);
 			const uint64_t *slots = (const uint64_t *)(sum + 1);
 			uint64_t cum = 0;
+
+			if (keep && !keep[i])
+				continue;
 
 			for (uint32_t s = 0; s < mm->nslots; s++) {
 				cum += slots[s];
@@ -892,6 +952,9 @@ static void render_scrape(struct mm_map *mm, struct strbuf *out)
 		put_header(out, f->name, f->help, mm->ptype);
 		for (uint32_t i = 0; i < t->n; i++) {
 			const union mm_cell *c = (const union mm_cell *)stab_payload(t, i) + j;
+
+			if (keep && !keep[i])
+				continue;
 
 			put_sample(out, f->name, NULL, stab_key(t, i), stab_rec(t, i)->key_len);
 			put_cell(out, c, f->is_float, f->is_duration);
@@ -932,7 +995,7 @@ int mm_render_entries(struct metrics *m, struct mm_map *mm, const void *keys, co
 	}
 	if (errors)
 		RELAXED_ADD(&mm->read_errors, errors);
-	render_scrape(mm, out);
+	render_scrape(mm, out, bound_series(m, mm));
 	return out->err;
 }
 
@@ -949,7 +1012,7 @@ static void render_table_map(struct metrics *m, struct mm_map *mm, struct strbuf
 		}
 		/* keep the families announced, without samples */
 		stab_reset(&mm->scrape);
-		render_scrape(mm, out);
+		render_scrape(mm, out, NULL);
 		return;
 	}
 	RELAXED_STORE(&mm->entries, mm->rd.n);
@@ -1396,7 +1459,7 @@ static void self_map_sample(struct strbuf *out, const char *name, const char *ma
 	sb_putc(out, '\n');
 }
 
-enum self_sel { SEL_EVENT, SEL_EVENT_METRIC, SEL_TABLE, SEL_ALL };
+enum self_sel { SEL_EVENT, SEL_EVENT_METRIC, SEL_METRIC, SEL_TABLE, SEL_ALL };
 
 static bool selected(const struct mm_map *mm, enum self_sel s)
 {
@@ -1405,6 +1468,8 @@ static bool selected(const struct mm_map *mm, enum self_sel s)
 		return mm->is_event;
 	case SEL_EVENT_METRIC:
 		return mm->is_event && mm->kind != OUT_PRINT;
+	case SEL_METRIC:
+		return mm->kind != OUT_PRINT;
 	case SEL_TABLE:
 		return !mm->is_event;
 	default:
@@ -1472,10 +1537,12 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 		pthread_mutex_unlock(&mm->mu);
 		self_map_sample(out, "ebpfctl_series", mm->name, n);
 	}
-	put_header(out, "ebpfctl_series_dropped_total", "Events whose new label set was over --max-series",
+	put_header(out, "ebpfctl_series_dropped_total",
+		    "Label sets over --max-series: events with a new one (event maps), label sets left out of "
+		    "each scrape (hash/array maps)",
 		    PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
-		if (selected(m->maps[i], SEL_EVENT_METRIC))
+		if (selected(m->maps[i], SEL_METRIC))
 			self_map_sample(out, "ebpfctl_series_dropped_total", m->maps[i]->name,
 					RELAXED_LOAD(&m->maps[i]->series_dropped));
 

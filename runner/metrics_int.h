@@ -85,6 +85,12 @@ struct mm_map {
 	struct mapread rd;
 	struct stab scrape;		/* label text -> accumulators, per scrape */
 	struct strbuf lbl, tmp;		/* scratch */
+	/* --max-series for hash/array maps: once a scrape has had more label
+	 * sets than allowed, the ones exported last time keep their place */
+	struct stab admitted;		/* label text, no payload */
+	unsigned char *keep;		/* per scrape record: exported? */
+	uint32_t keep_cap;
+	bool over_series;
 
 	/* event series: event thread and render thread, under mu */
 	pthread_mutex_t mu;
