@@ -33,7 +33,8 @@ static const char run_help[] =
 "  --hist-buckets MAP=B1,B2,...\n"
 "                            explicit bucket bounds for a ring-buffer hist map\n"
 "                            (default: log2 buckets). Repeatable.\n"
-"  --max-series N            label sets kept per map (default 10000)\n"
+"  --max-series N            label sets kept per map: ring buffer/perf maps\n"
+"                            (default 10000); hash/array maps only when given\n"
 "  -v, --verbose             show libbpf's messages (twice: debug)\n"
 "  -h, --help                show this help\n"
 "\n"
@@ -209,6 +210,7 @@ int cmd_run(int argc, char **argv)
 			if (!*optarg || *end || errno || !v || v > 100000000 || optarg[0] == '-')
 				return cli_usage_error("run: --max-series '%s': expected a positive integer", optarg);
 			o.max_series = (unsigned int)v;
+			o.table_max_series = (unsigned int)v;
 			break;
 		}
 		case 'v':

@@ -150,6 +150,7 @@ int metrics_new(const struct metrics_opts *o, struct metrics **out)
 		return -ENOMEM;
 	m->ns = strdup(o && o->ns ? o->ns : METRICS_DEFAULT_NS);
 	m->max_series = o && o->max_series ? o->max_series : METRICS_DEFAULT_MAX_SERIES;
+	m->table_max_series = o ? o->table_max_series : 0;
 	if (o && o->n_hist_buckets > 0) {
 		m->hb = o->hist_buckets;
 		m->nhb = o->n_hist_buckets;
@@ -852,15 +853,16 @@ static void put_cell(struct strbuf *out, const union mm_cell *c, bool is_float, 
 		prom_i128(out, c->i);
 }
 
-/* Label sets of this scrape beyond --max-series are left out: those exported
+/* Hash/array maps are bounded by their own max_entries; with --max-series
+ * given, label sets of a scrape beyond it are left out too: those exported
  * by the previous over-limit scrape first, then the rest in map order.
  * Returns the mask of records to render (NULL: all), counts the others. */
 static const unsigned char *bound_series(struct metrics *m, struct mm_map *mm)
 {
 	struct stab *t = &mm->scrape;
-	uint32_t kept = 0, n = t->n;
+	uint32_t kept = 0, n = t->n, max = m->table_max_series;
 
-	if (n <= m->max_series) {
+	if (!max || n <= max) {
 		/* under the limit again: every label set has its place */
 		mm->over_series = false;
 		return NULL;
@@ -875,7 +877,7 @@ static const unsigned char *bound_series(struct metrics *m, struct mm_map *mm)
 	}
 	memset(mm->keep, 0, n);
 	if (mm->over_series)
-		for (uint32_t i = 0; i < n && kept < m->max_series; i++) {
+		for (uint32_t i = 0; i < n && kept < max; i++) {
 			const struct stab_rec *r = stab_rec(t, i);
 
 			if (stab_find(&mm->admitted, stab_key(t, i), r->key_len, r->hash) >= 0) {
@@ -883,7 +885,7 @@ static const unsigned char *bound_series(struct metrics *m, struct mm_map *mm)
 				kept++;
 			}
 		}
-	for (uint32_t i = 0; i < n && kept < m->max_series; i++)
+	for (uint32_t i = 0; i < n && kept < max; i++)
 		if (!mm->keep[i]) {
 			mm->keep[i] = 1;
 			kept++;
@@ -901,7 +903,7 @@ static const unsigned char *bound_series(struct metrics *m, struct mm_map *mm)
 		mm->warned_full = true;
 		rwarn("map '%s': more than %u label sets (--max-series): the others are left out of /metrics "
 		      "and counted in ebpfctl_series_dropped_total at each scrape (reported once)",
-		      mm->name, m->max_series);
+		      mm->name, max);
 	}
 	return mm->keep;
 }
@@ -1062,8 +1064,14 @@ static int pick_event_value(struct mm_map *mm, struct rerr *err)
 
 static const struct runner_hist_buckets *find_buckets(struct metrics *m, const struct mm_map *mm, int *idx)
 {
+	size_t nsl = strlen(m->ns);
+
 	for (int i = 0; i < m->nhb; i++) {
-		if (!strcmp(m->hb[i].map, mm->name) || !strcmp(m->hb[i].map, mm->em->metric_name)) {
+		const char *w = m->hb[i].map;
+
+		/* the map's name, its metric name, or the family name */
+		if (!strcmp(w, mm->name) || !strcmp(w, mm->em->metric_name) ||
+		    (!strncmp(w, m->ns, nsl) && w[nsl] == '_' && !strcmp(w + nsl + 1, mm->em->metric_name))) {
 			*idx = i;
 			return &m->hb[i];
 		}
@@ -1192,11 +1200,13 @@ void metrics_event(struct metrics *m, const struct export_map *em, const void *r
 
 	if (!m || !(mm = mm_find(m, em)))
 		return;
-	RELAXED_ADD(&mm->events_read, 1);
-	if (!mm->is_event || mm->kind == OUT_PRINT)
+	if (!mm->is_event || mm->kind == OUT_PRINT) {
+		RELAXED_ADD(&mm->events_read, 1);
 		return;
+	}
 	if (len < mm->value_size || (mm->evf && fmt_field_num(mm->evf, rec, len, &u, &d))) {
 		RELAXED_ADD(&mm->read_errors, 1);
+		RELAXED_ADD(&mm->events_read, 1);
 		return;
 	}
 	pthread_mutex_lock(&mm->mu);
@@ -1258,6 +1268,9 @@ void metrics_event(struct metrics *m, const struct export_map *em, const void *r
 	}
 out:
 	pthread_mutex_unlock(&mm->mu);
+	/* counted once observed: a scrape that shows N events read renders
+	 * them all from then on */
+	RELAXED_ADD(&mm->events_read, 1);
 }
 
 void mm_render_event_map(struct metrics *m, struct mm_map *mm, struct strbuf *out)

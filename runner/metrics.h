@@ -25,6 +25,7 @@ struct metrics;
 struct metrics_opts {
 	const char *ns;			/* metric namespace; NULL: "ebpf_solo_io" */
 	unsigned int max_series;	/* label sets kept per event map; 0: 10000 */
+	unsigned int table_max_series;	/* per hash/array map scrape; 0: unbounded */
 	const struct runner_hist_buckets *hist_buckets;	/* --hist-buckets */
 	int n_hist_buckets;
 };

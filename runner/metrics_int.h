@@ -129,6 +129,7 @@ struct mm_ring {
 struct metrics {
 	char *ns;
 	unsigned int max_series;
+	unsigned int table_max_series;
 	const struct runner_hist_buckets *hb;
 	int nhb;
 	bool *hb_used;

@@ -922,6 +922,7 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		struct metrics_opts mo = {
 			.ns = opts->metrics_ns,
 			.max_series = opts->max_series,
+			.table_max_series = opts->table_max_series,
 			.hist_buckets = opts->hist_buckets,
 			.n_hist_buckets = opts->n_hist_buckets,
 		};

@@ -30,7 +30,8 @@ struct runner_opts {
 	const char *metrics_ns;
 	const struct runner_hist_buckets *hist_buckets;
 	int n_hist_buckets;
-	unsigned int max_series;
+	unsigned int max_series;	/* label sets per event map (default 10000) */
+	unsigned int table_max_series;	/* per hash/array map; 0: none (--max-series given: N) */
 	int verbose;
 	int out_fd;
 };

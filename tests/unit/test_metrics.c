@@ -438,7 +438,7 @@ static void test_hash_counter_merge(void **state)
 	btf__free(t.btf);
 }
 
-/* --max-series on a hash map: label sets beyond N are left out of each scrape
+/* --max-series given, on a hash map: label sets beyond N are left out of each scrape
  * and counted; the ones exported by the last over-limit scrape keep their
  * place even when new keys come first in map order. */
 static void test_hash_max_series(void **state)
@@ -447,10 +447,23 @@ static void test_hash_max_series(void **state)
 	uint32_t k1[3] = { 1, 2, 3 }, k2[3] = { 4, 2, 1 }, k3[1] = { 9 };
 	uint64_t v[3] = { 10, 20, 30 };
 	struct export_map em = em_make(&t, "h", OUT_COUNTER, BPF_MAP_TYPE_HASH, t.u32, t.u64);
-	struct metrics *m = metrics_make(2);
+	struct metrics_opts o = { .max_series = 2, .table_max_series = 2 };
 	struct strbuf out = {};
+	struct metrics *m;
 	char *body;
 
+	/* without --max-series a hash map is bounded by its max_entries only */
+	m = metrics_make(2);
+	add_ok(m, &em);
+	body = render_entries(m, &em, k1, v, 3);
+	assert_lines(body, "ebpf_solo_io_h_total{",
+		     "ebpf_solo_io_h_total{key=\"1\"} 10\n"
+		     "ebpf_solo_io_h_total{key=\"2\"} 20\n"
+		     "ebpf_solo_io_h_total{key=\"3\"} 30\n");
+	free(body);
+	metrics_free(m);
+
+	assert_int_equal(metrics_new(&o, &m), 0);
 	add_ok(m, &em);
 	warnings[0] = '\0';
 	rlog_set_sink(capture_log, NULL);
