@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include "cli.h"
 #include "runner.h"
 
@@ -72,6 +73,21 @@ static const struct option long_opts[] = {
 static void on_signal(int sig)
 {
 	runner_stop();
+}
+
+/* --duration: the loop ends by itself when it is due, but a write blocked on
+ * a reader that stopped reading only returns for a signal. */
+static void arm_duration(void *ctx)
+{
+	uint64_t ns = *(const uint64_t *)ctx;
+	struct itimerval it = {
+		.it_value = { .tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_usec = (suseconds_t)(ns % 1000000000ULL / 1000) },
+	};
+
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static int duration_opt(const char *opt, const char *v, uint64_t *ns)
@@ -245,6 +261,11 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.duration_ns) {
+		sigaction(SIGALRM, &sa, NULL);
+		o.on_running = arm_duration;
+		o.on_running_ctx = &o.duration_ns;
+	}
 
 	ret = runner_run(&o, &err);
 	for (int i = 0; i < o.n_hist_buckets; i++) {

@@ -753,6 +753,30 @@ static void linger(struct runner *r)
 	nanosleep(&ts, NULL);
 }
 
+/* Read every ring buffer and perf buffer, woken or not: records a probe
+ * submitted with BPF_RB_NO_WAKEUP (or BPF_F_CURRENT_CPU perf output with
+ * wakeup skipped) wait for no epoll event. */
+static int consume_all(struct runner *r)
+{
+	if (r->rb) {
+		int c = ring_buffer__consume(r->rb);
+
+		if (c < 0 && c != -EPIPE && c != -EINTR)
+			return rerr_set(r->err, c, "ring buffer: %s", strerror(-c));
+	}
+	for (int i = 0; i < r->n_maps; i++) {
+		struct ev_map *m = &r->maps[i];
+		int c;
+
+		if (!m->pb)
+			continue;
+		c = perf_buffer__consume(m->pb);
+		if (c < 0 && c != -EINTR)
+			return rerr_set(r->err, c, "map '%s': perf buffer: %s", m->em.name, strerror(-c));
+	}
+	return 0;
+}
+
 static int event_loop(struct runner *r)
 {
 	const struct runner_opts *o = r->opts;
@@ -790,6 +814,14 @@ static int event_loop(struct runner *r)
 			return rerr_set(r->err, -errno, "epoll_wait: %s", strerror(errno));
 		}
 		r->rb_pass_bytes = 0;
+		if (n == 0) {
+			/* quiet for up to 100 ms: read what came without a wakeup */
+			int e = consume_all(r);
+
+			if (e)
+				return e;
+			continue;
+		}
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == r) {
 				int c = ring_buffer__consume(r->rb);
@@ -806,6 +838,20 @@ static int event_loop(struct runner *r)
 			}
 		}
 		linger(r);
+	}
+	/* stopped (signal, --duration): detach, then print what the probes had
+	 * already submitted, unless the reader is gone or stalled */
+	if (!r->out.closed && !r->out.abandoned) {
+		int e;
+
+		for (int i = 0; i < r->n_links; i++)
+			bpf_link__destroy(r->links[i]);
+		r->n_links = 0;
+		for (int i = 0; i < r->n_iters; i++)
+			r->iters[i].link = NULL;
+		e = consume_all(r);
+		if (e)
+			return e;
 	}
 	output_flush(&r->out);
 	return 0;
@@ -955,6 +1001,8 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		if (e)
 			goto out;
 	}
+	if (opts->on_running)
+		opts->on_running(opts->on_running_ctx);
 	e = event_loop(&r);
 	if (!e && r.out.error)
 		e = rerr_set(err, r.out.error, "writing output: %s", strerror(-r.out.error));

@@ -34,6 +34,11 @@ struct runner_opts {
 	unsigned int table_max_series;	/* per hash/array map; 0: none (--max-series given: N) */
 	int verbose;
 	int out_fd;
+	/* Called once everything is attached, just before events are read: the
+	 * CLI arms its --duration timer here (a signal is what ends a write
+	 * blocked on a stalled reader). */
+	void (*on_running)(void *ctx);
+	void *on_running_ctx;
 };
 
 void runner_opts_init(struct runner_opts *opts);

@@ -268,6 +268,36 @@ def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
     assert p.returncode == 0 and p.stdout.split() == ["0"], (p.stdout, p.stderr)
 
 
+def test_records_without_wakeup_are_printed_and_drained_at_stop(run_ebpfctl):
+    """BPF_RB_NO_WAKEUP records: read while the ring is quiet, and all of them at SIGTERM."""
+    r = run_ebpfctl(fixture("ev_nowakeup"), "--set", f"target_tgid={ME}")
+    first = r.wait_line(lambda o: o["map"] == "nw_events", trigger=getppid)["event"]["seq"]
+    for _ in range(5):
+        os.getppid()
+    rc, err = r.stop(signal.SIGTERM)
+    assert rc == 0 and err == "", err
+    seqs = [json.loads(l)["event"]["seq"] for l in r.lines]
+    # every record, the five submitted just before the signal included
+    assert sorted(seqs) == list(range(len(seqs))) and len(seqs) >= first + 1 + 5, (first, seqs)
+
+
+def test_duration_ends_a_run_whose_reader_stopped_reading():
+    """--duration ends the run (status 0) even while a write is blocked on a full pipe."""
+    p = subprocess.Popen([EBPFCTL, "run", fixture("ev_shapes"), "--no-metrics", "--duration", "1s",
+                          "--set", f"target_tgid={ME}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # ~700-byte lines: fill the 64 KiB pipe many times over, then stop triggering
+        end = time.monotonic() + deadline(1.5)
+        while time.monotonic() < end and p.poll() is None:
+            for _ in range(1000):
+                os.getppid()
+        assert p.wait(timeout=deadline(10)) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def test_sigint_ends_a_run_whose_reader_stopped_reading():
     """stdout blocked by a reader that never reads: SIGINT still ends the run (status 0)."""
     p = subprocess.Popen([EBPFCTL, "run", fixture("ev_shapes"), "--no-metrics", "--set", f"target_tgid={ME}"],
