@@ -96,7 +96,6 @@ struct op_list {
 
 struct fmt_plan {
 	struct op_list ops;	/* JSON rendering */
-	struct op_list sum;	/* numeric leaves, hidden ones included */
 	char *text;		/* constant text of the ops */
 	size_t text_len, text_cap;
 	char *names;		/* enumerator names */
@@ -909,19 +908,6 @@ static unsigned __int128 ld_span(const uint8_t *p, int n)
 	return v;
 }
 
-static void st_span(uint8_t *p, int n, unsigned __int128 v)
-{
-	int i;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	for (i = 0; i < n; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-#else
-	for (i = n; i--; v >>= 8)
-		p[i] = (uint8_t)v;
-#endif
-}
-
 /* The op's bits, zero-extended. */
 static unsigned __int128 ld_raw(const struct fmt_op *op, const uint8_t *p)
 {
@@ -1193,85 +1179,75 @@ void fmt_double(struct strbuf *out, double v)
 /* ------------------------------------------------------------------------ */
 /* Per-CPU sums                                                             */
 
-static void sum_leaf(const struct fmt_op *op, const uint8_t *data, size_t stride, int ncpu,
-		     size_t off, uint8_t *out)
+/* One leaf summed over the CPUs, exactly: integers in 128 bits (bitfields
+ * too), floats in double precision shown at their own width. */
+static char *put_sum_leaf(const struct fmt_op *op, const uint8_t *q, size_t stride, int ncpu, char *w)
 {
-	unsigned __int128 acc = 0, v;
+	__int128 acc = 0;
 	double f = 0;
-	int cpu, pos, n;
+	int cpu;
 
 	switch (op->code) {
 	case OP_F16: case OP_F32: case OP_F64:
 		for (cpu = 0; cpu < ncpu; cpu++)
-			f += ld_float(op, data + (size_t)cpu * stride + off);
-		if (op->code == OP_F64) {
-			memcpy(out + off, &f, 8);
-		} else if (op->code == OP_F32) {
-			float x = (float)f;
-
-			memcpy(out + off, &x, 4);
-		} else {
-#ifdef HAVE_F16
-			_Float16 h = (_Float16)f;
-
-			memcpy(out + off, &h, 2);
-#endif
-		}
-		return;
+			f += ld_float(op, q + (size_t)cpu * stride);
+		return put_float(w, f, op->code == OP_F64 ? 8 : op->code == OP_F32 ? 4 : 2, false);
 	default:
 		break;
 	}
-	/* integers: unsigned sums wrap exactly like signed two's complement */
 	for (cpu = 0; cpu < ncpu; cpu++)
-		acc += ld_raw(op, data + (size_t)cpu * stride + off);
-	if (!op->nbits) {
-		st_span(out + off, op->width, acc);	/* native order */
-		return;
-	}
-	n = span_bytes(op);
-	pos = span_pos(op);
-	v = ld_span(out + off, n);
-	v &= ~(mask_bits(op->nbits) << pos);
-	v |= (acc & mask_bits(op->nbits)) << pos;
-	st_span(out + off, n, v);
+		acc += ld_val(op, q + (size_t)cpu * stride);
+	if (op->code == OP_DUR)
+		return put_duration(w, acc > INT64_MAX ? INT64_MAX : acc < INT64_MIN ? INT64_MIN : (int64_t)acc);
+	return op->is_signed ? put_s128(w, acc) : put_u128(w, (unsigned __int128)acc);
 }
 
-int fmt_sum_percpu(const struct fmt_plan *plan, const void *data, size_t stride, int ncpu,
-		   void *out)
+int fmt_json_percpu(const struct fmt_plan *p, const void *data, size_t stride, int ncpu, struct strbuf *out)
 {
-	const struct fmt_op *ops = plan->sum.v, *op, *lp;
-	size_t st_base[MAX_DEPTH + 1], base = 0;
-	uint32_t st_i[MAX_DEPTH + 1];
-	uint32_t pc;
+	const struct fmt_op *ops = p->ops.v, *op, *lp;
+	struct frame st[MAX_DEPTH + 1];
+	const uint8_t *base = data, *q;
+	uint32_t pc, n = p->ops.n;
 	int sp = 0;
+	char *w;
 
-	if (!plan->all_numeric || ncpu <= 0 || stride < plan->size)
+	if (!p->all_numeric || ncpu <= 0 || stride < p->size)
 		return -EINVAL;
-	if (plan->size)
-		memset(out, 0, plan->size);
-	for (pc = 0; pc < plan->sum.n; pc++) {
+	/* a sum has at most ~19 more digits than one value */
+	if (sb_reserve(out, p->max_out + (size_t)n * 20 + PRE_FAST))
+		return out->err ? out->err : -ENOMEM;
+	if (!data)
+		base = (const uint8_t *)"";
+	w = out->buf + out->len;
+	for (pc = 0; pc < n; pc++) {
 		op = &ops[pc];
+		q = base + op->off;
+		w = put_lit(w, p->text + op->pre, op->pre_len);
 		switch (op->code) {
+		case OP_TEXT:
+			break;
 		case OP_LOOP:
-			st_base[sp] = base;
-			st_i[sp] = 0;
+			st[sp].base = base;
+			st[sp].i = 0;
 			sp++;
-			base += op->off;
+			base = q;
 			break;
 		case OP_NEXT:
 			lp = &ops[op->a];
-			if (++st_i[sp - 1] < lp->a) {
+			if (++st[sp - 1].i < lp->a) {
+				*w++ = ',';
 				base += lp->b;
 				pc = op->a;
 			} else {
-				base = st_base[--sp];
+				base = st[--sp].base;
 			}
 			break;
 		default:
-			sum_leaf(op, data, stride, ncpu, base + op->off, out);
+			w = put_sum_leaf(op, q, stride, ncpu, w);
 			break;
 		}
 	}
+	out->len = (size_t)(w - out->buf);
 	return 0;
 }
 
@@ -1388,14 +1364,14 @@ static bool is_char_elem(const struct btf *btf, uint32_t id)
 	if (pick_special(&r, 1) != SP_NONE)
 		return false;
 	name = btf__name_by_offset(btf, r.t->name_off);
-	return name && (!strcmp(name, "char") || !strcmp(name, "signed char"));
+	/* plain char only: signed char / __s8 / int8_t arrays are numbers */
+	return name && !strcmp(name, "char");
 }
 
 struct cc {
 	const struct btf *btf;
 	struct fmt_plan *p;
-	struct op_list *ops;	/* p->ops or p->sum */
-	bool sum;		/* building the per-CPU sum list */
+	struct op_list *ops;	/* p->ops */
 	bool numeric;		/* every rendered leaf so far can be summed */
 	bool composite;		/* the top-level value is a struct/union/array */
 };
@@ -1447,7 +1423,7 @@ static int emit_text(struct cc *c, const char *s, size_t n)
 	struct op_list *l = c->ops;
 	int err;
 
-	if (c->sum || !n)
+	if (!n)
 		return 0;
 	if (p->text_len + n > UINT32_MAX / 2)
 		return -E2BIG;
@@ -1528,8 +1504,6 @@ static int add_leaf(struct cc *c, struct fmt_op *op, bool numeric, size_t omax, 
 {
 	int err;
 
-	if (c->sum && !numeric)
-		return 0;	/* a hidden non-numeric leaf: left zero in the sum */
 	if (!numeric)
 		c->numeric = false;
 	*max = sat_add(*max, omax);
@@ -1542,8 +1516,6 @@ static int add_quoted(struct cc *c, struct fmt_op *op, bool numeric, size_t omax
 {
 	int err;
 
-	if (c->sum && !numeric)
-		return 0;
 	if ((err = emit_text(c, "\"", 1)) || (err = add_leaf(c, op, numeric, omax, max)) ||
 	    (err = emit_text(c, "\"", 1)))
 		return err;
@@ -1589,30 +1561,24 @@ static int compile_members(struct cc *c, const struct btf_type *t, uint64_t base
 				err = -EINVAL;
 				break;
 			}
-			if (btf_is_union(r.t)) {
-				if (c->sum)
-					continue;	/* overlapping members: never summed */
+			if (btf_is_union(r.t))
 				c->numeric = false;
-			}
 			err = compile_members(c, r.t, base + moff, depth + 1, max, first);
 			continue;
 		}
-		/* "__" members are never rendered; the sum list keeps them so
-		 * hidden counters still add up */
-		if (name[0] == '_' && name[1] == '_' && !c->sum)
+		/* "__" members are never rendered (nor summed per CPU) */
+		if (name[0] == '_' && name[1] == '_')
 			continue;
-		if (!c->sum) {
-			if ((err = escape_name(name, &nm)))
-				break;
-			if (!*first)
-				err = emit_text(c, ",", 1);
-			if (!err)
-				err = emit_text(c, nm.buf, nm.len);
-			if (!err)
-				err = emit_text(c, ":", 1);
-			*max = sat_add(*max, nm.len + 2);
-			*first = false;
-		}
+		if ((err = escape_name(name, &nm)))
+			break;
+		if (!*first)
+			err = emit_text(c, ",", 1);
+		if (!err)
+			err = emit_text(c, nm.buf, nm.len);
+		if (!err)
+			err = emit_text(c, ":", 1);
+		*max = sat_add(*max, nm.len + 2);
+		*first = false;
 		if (!err)
 			err = compile_value(c, m->type, base + moff, bfs, depth + 1, max);
 	}
@@ -1658,10 +1624,6 @@ static int compile_array(struct cc *c, const struct btf_type *t, uint64_t bit_of
 		return lp;
 	if ((err = compile_value(c, a->type, 0, 0, depth + 1, &emax)))
 		return err;
-	if (c->sum && c->ops->n == (uint32_t)lp + 1) {
-		c->ops->n = (uint32_t)lp;	/* nothing to sum in the elements */
-		return 0;
-	}
 	memset(&op, 0, sizeof(op));
 	op.code = OP_NEXT;
 	op.a = (uint32_t)lp;
@@ -1769,8 +1731,6 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 		if ((err = int_op(&op, bit_off, bf_bits ? bf_bits : t->size * 8, sgn)))
 			return err;
 		op.code = OP_ENUM;
-		if (c->sum)
-			return 0;	/* hidden enum: never summed */
 		if ((err = enum_table(c, t, op_bits(&op), sgn, &op.a, &nmax)))
 			return err;
 		return add_leaf(c, &op, false, nmax > 21 ? nmax : 21, max);
@@ -1802,11 +1762,8 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 			return -EINVAL;
 		if (depth == 0)
 			c->composite = true;
-		if (btf_is_union(t)) {
-			if (c->sum)
-				return 0;	/* only reachable when hidden */
+		if (btf_is_union(t))
 			c->numeric = false;
-		}
 		if ((err = emit_text(c, "{", 1)))
 			return err;
 		*max = sat_add(*max, 2);
@@ -1929,7 +1886,6 @@ void fmt_plan_free(struct fmt_plan *plan)
 	if (!plan)
 		return;
 	free(plan->ops.v);
-	free(plan->sum.v);
 	free(plan->text);
 	free(plan->names);
 	free(plan->ents);
@@ -1944,7 +1900,7 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 {
 	struct fmt_plan *p;
 	struct cc c = {};
-	size_t max = 0, smax = 0;
+	size_t max = 0;
 	int64_t size;
 	uint32_t i;
 	int err, nval = 0;
@@ -1966,11 +1922,6 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 	err = compile_value(&c, id, bit_off, bf_bits, 0, &max);
 	if (!err && max > MAX_OUT)
 		err = -E2BIG;
-	if (!err && c.numeric) {
-		c.sum = true;
-		c.ops = &p->sum;
-		err = compile_value(&c, id, bit_off, bf_bits, 0, &smax);
-	}
 	if (err) {
 		fmt_plan_free(p);
 		return err == -ENOMEM || err == -E2BIG ? err : -EINVAL;

@@ -29,7 +29,7 @@ size_t fmt_plan_size(const struct fmt_plan *plan);
  * float, possibly inside structs/arrays: such values can be summed per CPU.
  * A `duration` leaf counts as an integer; other special types, unions
  * (anonymous ones too) do not.  "__" members are not considered (they are
- * not rendered); fmt_sum_percpu sums the numeric ones and zeroes the rest. */
+ * not rendered, nor summed). */
 bool fmt_plan_all_numeric(const struct fmt_plan *plan);
 
 /* Append the JSON rendering of the value.  Members whose name starts with
@@ -45,12 +45,13 @@ bool fmt_plan_all_numeric(const struct fmt_plan *plan);
  * enum is; a special type in a bitfield is a plain number. */
 int fmt_json(const struct fmt_plan *plan, const void *data, size_t len, struct strbuf *out);
 
-/* Sum ncpu per-CPU images (each `stride` bytes apart) leaf by leaf into out
- * (fmt_plan_size bytes): integers with wrap-around in their own width
- * (bitfields in their bits), floats as floats (added in double precision,
- * stored in their own width).  Padding and non-numeric "__" members are
- * zero in out.  -EINVAL if !all_numeric, ncpu <= 0 or stride < size. */
-int fmt_sum_percpu(const struct fmt_plan *plan, const void *data, size_t stride, int ncpu, void *out);
+/* Append the JSON of ncpu per-CPU images (each `stride` bytes apart) summed
+ * leaf by leaf, exactly: integers in 128 bits whatever their width (two u8
+ * 200s are 400; bitfields too), floats added in double precision and shown
+ * at their own width, durations as durations.  -EINVAL if !all_numeric,
+ * ncpu <= 0 or stride < size. */
+int fmt_json_percpu(const struct fmt_plan *plan, const void *data, size_t stride, int ncpu,
+		    struct strbuf *out);
 
 /* Append s[0..n) as the body of a JSON string (no quotes): stops at the first
  * NUL, escapes per RFC 8259, and turns each byte that is not part of valid

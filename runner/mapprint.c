@@ -29,11 +29,6 @@ int mm_print_init(struct mm_map *mm, struct rerr *err)
 		return rerr_set(err, e, "map '%s': cannot print its %s type: %s", mm->name,
 				mm->kplan ? "value" : "key", strerror(-e));
 	mm->v_numeric = fmt_plan_all_numeric(mm->vplan);
-	if (mm->percpu && mm->v_numeric) {
-		mm->sum_buf = calloc(1, fmt_plan_size(mm->vplan) + 8);
-		if (!mm->sum_buf)
-			return rerr_set(err, -ENOMEM, "map '%s': out of memory", mm->name);
-	}
 	e = mapread_init(&mm->rd, mm->fd, mm->type, mm->key_size, mm->value_size, mm->max_entries, mm->percpu,
 			 mm->ncpu);
 	if (e)
@@ -47,7 +42,6 @@ void mm_print_free(struct mm_map *mm)
 {
 	fmt_plan_free(mm->kplan);
 	fmt_plan_free(mm->vplan);
-	free(mm->sum_buf);
 	stab_free(&mm->snap[0]);
 	stab_free(&mm->snap[1]);
 }
@@ -71,10 +65,11 @@ static void put_value(struct mm_map *mm, const unsigned char *val, struct strbuf
 		fmt_json(mm->vplan, val, mm->value_size, out);
 		return;
 	}
-	if (mm->v_numeric && !fmt_sum_percpu(mm->vplan, val, stride, mm->ncpu, mm->sum_buf)) {
+	if (mm->v_numeric) {
 		sb_add(out, ",\"value\":", 9);
-		fmt_json(mm->vplan, mm->sum_buf, mm->value_size, out);
-		return;
+		if (!fmt_json_percpu(mm->vplan, val, stride, mm->ncpu, out))
+			return;
+		out->len -= 9;
 	}
 	/* bpftool's shape when the leaves cannot be summed */
 	sb_add(out, ",\"values\":[", 11);

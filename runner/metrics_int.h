@@ -105,7 +105,6 @@ struct mm_map {
 	/* print hash/array */
 	struct fmt_plan *kplan, *vplan;
 	bool v_numeric;
-	unsigned char *sum_buf;
 	struct stab snap[2];
 	int cur;
 
