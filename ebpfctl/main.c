@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* ebpfctl: command table and the error grammar shared by every command. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,8 +82,19 @@ int cmd_version(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Started with stdin, stdout or stderr closed (`>&-`): the first files we
+ * open (the object, BPF maps) would take those numbers and JSON lines or
+ * errors would be written into them.  Hold each closed one with /dev/null. */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+			break;
+}
+
 int main(int argc, char **argv)
 {
+	hold_std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -31,7 +31,7 @@ int parse_duration(const char *s, uint64_t *ns)
 	if (*p) {
 		double v = strtod(p, &end);
 
-		if (end != p && !*end && isdigit((unsigned char)*p)) {
+		if (end != p && !*end && isdigit((unsigned char)*p) && strspn(p, "0123456789.") == strlen(p)) {
 			total = v * 1e9;
 			goto done;
 		}

@@ -136,8 +136,20 @@ static int find_one(const struct btf *btf, struct global *g, void *ctx)
 	return 1;
 }
 
+/* Decimal (leading zeros are still decimal) or 0x hex, optionally signed;
+ * nothing else: no octal, no spaces.  Returns the base, or 0. */
+static int int_base(const char *v)
+{
+	if (*v == '-' || *v == '+')
+		v++;
+	if (v[0] == '0' && (v[1] == 'x' || v[1] == 'X'))
+		return v[2] && strspn(v + 2, "0123456789abcdefABCDEF") == strlen(v + 2) ? 16 : 0;
+	return *v && strspn(v, "0123456789") == strlen(v) ? 10 : 0;
+}
+
 static int parse_int(const char *v, bool is_signed, uint32_t size, void *out, struct strbuf *why)
 {
+	int base = int_base(v);
 	char *end;
 	uint64_t u;
 
@@ -147,11 +159,11 @@ static int parse_int(const char *v, bool is_signed, uint32_t size, void *out, st
 		return -EINVAL;
 	}
 	if (is_signed) {
-		int64_t s = strtoll(v, &end, 0);
+		int64_t s = strtoll(v, &end, base ? base : 10);
 		int64_t max = size == 8 ? INT64_MAX : (int64_t)((1ULL << (size * 8 - 1)) - 1);
 		int64_t min = -max - 1;
 
-		if (!*v || *end || errno || s < min || s > max) {
+		if (!base || *end || errno || s < min || s > max) {
 			sb_printf(why, "expected an integer from %" PRId64 " to %" PRId64, min, max);
 			return -EINVAL;
 		}
@@ -159,8 +171,8 @@ static int parse_int(const char *v, bool is_signed, uint32_t size, void *out, st
 	} else {
 		uint64_t max = size == 8 ? UINT64_MAX : (1ULL << (size * 8)) - 1;
 
-		u = strtoull(v, &end, 0);
-		if (!*v || *end || errno || v[strspn(v, " \t")] == '-' || u > max) {
+		u = strtoull(v, &end, base ? base : 10);
+		if (!base || *end || errno || *v == '-' || u > max) {
 			sb_printf(why, "expected an integer from 0 to %" PRIu64, max);
 			return -EINVAL;
 		}

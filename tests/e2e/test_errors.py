@@ -129,6 +129,7 @@ def test_port_in_use():
     (["X", "--interval", "0"], "error: run: --interval '0': expected a positive duration like 500ms, 2s or 1m30s"),
     (["X", "--duration", "-1s"], "error: run: --duration '-1s': expected a positive duration like 500ms, 2s or 1m30s"),
     (["X", "--duration", "abc"], "error: run: --duration 'abc': expected a positive duration like 500ms, 2s or 1m30s"),
+    (["X", "--duration", "1e3"], "error: run: --duration '1e3': expected a positive duration like 500ms, 2s or 1m30s"),
     (["X", "--no-metrics", "--metrics-addr", "127.0.0.1:1"], "error: run: --metrics-addr and --no-metrics cannot be used together"),
     (["X", "--metrics-addr", "nocolon"], "error: run: --metrics-addr 'nocolon': expected HOST:PORT, e.g. 0.0.0.0:9091 or [::1]:9091"),
     (["X", "--metrics-namespace", "9bad"], "error: run: --metrics-namespace '9bad': must match [a-zA-Z_][a-zA-Z0-9_]*"),

@@ -82,7 +82,7 @@ def test_perf_event_array(run_ebpfctl):
 
 def test_set_globals_of_every_type(run_ebpfctl):
     r = run_ebpfctl(fixture("ev_globals"), "--set", f"target_tgid={ME}",
-                    "--set", "g_u8=200", "--set", "g_s16=-300", "--set", "g_u64=0xffffffffffffffff",
+                    "--set", "g_u8=0200", "--set", "g_s16=-0x12c", "--set", "g_u64=0xffffffffffffffff",
                     "--set", "g_s64=-9223372036854775808", "--set", "g_bool=true",
                     "--set", "g_mode=MODE_SLOW", "--set", "g_name=hello", "--set", "g_data=77",
                     "--set", "g_bss=88")
@@ -97,6 +97,9 @@ def test_set_globals_of_every_type(run_ebpfctl):
     ("nope=1", "error: --set nope=1: unknown global 'nope': settable globals are "),
     ("g_u8=256", "error: --set g_u8=256: invalid value for 'g_u8' (u8): expected an integer from 0 to 255"),
     ("g_s16=abc", "error: --set g_s16=abc: invalid value for 'g_s16' (s16): expected an integer from -32768 to 32767"),
+    ("g_s16= 5", "error: --set g_s16= 5: invalid value for 'g_s16' (s16): expected an integer from -32768 to 32767"),
+    ("g_u8=0x", "error: --set g_u8=0x: invalid value for 'g_u8' (u8): expected an integer from 0 to 255"),
+    ("g_u8=1e2", "error: --set g_u8=1e2: invalid value for 'g_u8' (u8): expected an integer from 0 to 255"),
     ("g_bool=maybe", "error: --set g_bool=maybe: invalid value for 'g_bool' (_Bool): expected true or false"),
     ("g_mode=MODE_NONE", "error: --set g_mode=MODE_NONE: invalid value for 'g_mode' (enum mode): expected one of MODE_OFF, MODE_FAST, MODE_SLOW or a number"),
     ("g_name=0123456789abcdef", "error: --set g_name=0123456789abcdef: invalid value for 'g_name' (char[16]): expected a string of at most 15 bytes"),
@@ -146,6 +149,21 @@ def test_pipe_into_head_exits_zero():
     assert p.returncode == 0, err
     assert len(out.splitlines()) == 2
     assert err == ""
+
+
+def test_closed_stdout_is_not_reused():
+    """Started with stdout closed: events are dropped, no BPF fd is written to, status 0."""
+    cmd = (f"{EBPFCTL} run {fixture('ev_shapes')} --no-metrics --duration 500ms "
+           f"--set target_tgid={ME} >&-")
+    p = subprocess.Popen(["bash", "-c", cmd], stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + deadline(20)
+    while p.poll() is None and time.monotonic() < end:
+        os.getppid()
+        time.sleep(0.001)
+    if p.poll() is None:
+        p.kill()
+        pytest.fail("ebpfctl did not end")
+    assert p.returncode == 0 and p.stderr.read() == ""
 
 
 def test_verbose_shows_libbpf():
