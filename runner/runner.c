@@ -346,6 +346,79 @@ static const char *verifier_reason(const char *b, const char *end, int e)
 	return strerror(-e);
 }
 
+/* The last line of libbpf's log that starts with PFX (after "libbpf: ") and
+ * contains SUB (if not NULL), or NULL; *len gets its length. */
+static const char *last_line(const char *log, const char *pfx, const char *sub, size_t *len)
+{
+	const char *found = NULL, *p = log;
+	size_t n = strlen(pfx);
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n'), *q = p;
+		size_t l;
+
+		if (!strncmp(q, "libbpf: ", 8))
+			q += 8;
+		l = nl ? (size_t)(nl - q) : strlen(q);
+		if (l >= n && !strncmp(q, pfx, n) && (!sub || memmem(q, l, sub, strlen(sub)))) {
+			found = q;
+			*len = l;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return found;
+}
+
+/* Copy the text of line L (length LEN) from offset OFF up to the next quote. */
+static void quoted(const char *l, size_t len, size_t off, char *out, size_t size)
+{
+	const char *e = off < len ? memchr(l + off, '\'', len - off) : NULL;
+	size_t n = e ? (size_t)(e - l - off) : 0;
+
+	if (n >= size)
+		n = 0;
+	memcpy(out, l + off, n);
+	out[n] = '\0';
+}
+
+/* "map 'NAME': failed to create: ..." is libbpf's summary of any map step
+ * that failed; the lines before it say which (pinning, mostly). */
+static bool report_map_failure(struct runner *r, const char *log, int e)
+{
+	char name[256], pfx[300], path[PATH_MAX], dir[PATH_MAX];
+	const char *l, *slash;
+	size_t len;
+
+	if (!(l = last_line(log, "map '", "': failed to ", &len)))
+		return false;
+	quoted(l, len, 5, name, sizeof(name));
+	snprintf(pfx, sizeof(pfx), "map '%s': failed to auto-pin at '", name);
+	if ((l = last_line(log, pfx, NULL, &len))) {
+		quoted(l, len, strlen(pfx), path, sizeof(path));
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			dir[slash - dir] = '\0';
+		if (last_line(log, "specified path ", "is not on BPF FS", &len)) {
+			rerr_set(r->err, e, "map '%s': cannot pin at %s: %s is not a BPF filesystem", name, path, dir);
+			rerr_hint(r->err, "mount one: mount -t bpf bpf %s", dir);
+		} else {
+			rerr_set(r->err, e, "map '%s': cannot pin at %s: %s", name, path, strerror(-e));
+		}
+		return true;
+	}
+	if ((l = last_line(log, "couldn't reuse pinned map at '", NULL, &len))) {
+		quoted(l, len, 30, path, sizeof(path));
+		rerr_set(r->err, e,
+			 "map '%s': cannot reuse the map pinned at %s: its type, key or value size, max_entries or "
+			 "flags differ", name, path);
+		rerr_hint(r->err, "remove the old pin (rm %s) or declare the map as it was", path);
+		return true;
+	}
+	rerr_set(r->err, e, "map '%s': cannot create: %s", name, strerror(-e));
+	return true;
+}
+
 /* libbpf logs "prog 'NAME': -- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" */
 static int report_load_failure(struct runner *r, int e)
 {
@@ -381,20 +454,9 @@ static int report_load_failure(struct runner *r, int e)
 	}
 	if (e == -EPERM || e == -EACCES)
 		return report_eperm(r, e);
-	/* map creation and other failures: libbpf's last line says what */
-	{
-		const char *m = strstr(log, "map '");
-		const char *lf;
-
-		if (m && (lf = strstr(m, "failed to create"))) {
-			char name[256] = "";
-			const char *ne = strchr(m + 5, '\'');
-
-			if (ne && (size_t)(ne - m - 5) < sizeof(name))
-				memcpy(name, m + 5, (size_t)(ne - m - 5));
-			return rerr_set(r->err, e, "map '%s': cannot create: %s", name, strerror(-e));
-		}
-	}
+	/* map creation and other failures: libbpf's last lines say what */
+	if (report_map_failure(r, log, e))
+		return e;
 	return rerr_set(r->err, e, "%s: cannot load: %s", path, strerror(e < 0 ? -e : e));
 }
 

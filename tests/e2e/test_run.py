@@ -253,6 +253,27 @@ def test_user_pinned_map_is_honoured():
     assert first > 0 and second > first, out  # the second run counted on top of the first
 
 
+def test_pinned_map_that_does_not_match_is_a_clear_error():
+    """A pin left by another definition of the map: the error names the pin and the fix."""
+    pin = "/sys/fs/bpf/ebpfctl_test_pin"
+    script = f"""
+        set -e
+        while grep -q " /sys/fs/bpf " /proc/self/mountinfo; do umount /sys/fs/bpf || exit 3; done
+        mount -t bpf bpf /sys/fs/bpf
+        bpftool map create {pin} type array key 4 value 4 entries 1 name ebpfctl_test_pi
+        {EBPFCTL} run {fixture('ev_pinned')} --no-metrics --duration 100ms && exit 4
+        echo "rc $?"
+    """
+    rc, out, err = private_mount_ns(script, 30)
+    if rc == 3:
+        pytest.skip("/sys/fs/bpf cannot be unmounted in a private namespace here")
+    assert rc == 0 and out.split() == ["rc", "1"], (out, err)
+    assert err.splitlines() == [
+        f"error: map 'ebpfctl_test_pin': cannot reuse the map pinned at {pin}: its type, key or value "
+        "size, max_entries or flags differ",
+        f"hint: remove the old pin (rm {pin}) or declare the map as it was"], err
+
+
 def test_tracefs_mounted_only_when_missing_and_unmounted_at_exit():
     """In a private mount namespace without tracefs, a tracepoint probe still
     attaches (ebpfctl mounts tracefs) and the mount is gone after exit."""
