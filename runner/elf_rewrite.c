@@ -420,6 +420,16 @@ static int plan_sections(const struct elf_file *ef, struct maps_plan *mp, struct
 	for (i = 1; i < ef->shnum; i++) {
 		const char *name = sec_name(ef, i);
 
+		/* ".mapsprint", legacy "maps": libbpf would fail with a bare code */
+		if (ef->sh[i].sh_type == SHT_PROGBITS && name && !maps_suffix(name) &&
+		    (!strncmp(name, MAPS_SEC, MAPS_SEC_LEN) || !strcmp(name, "maps"))) {
+			rerr_set(err, -EINVAL, "%s: section '%s' is not a map section: maps go in SEC(\".maps\") or "
+				 "SEC(\".maps.<kind>\") with kind print, counter, gauge or hist", ef->name, name);
+			if (!strcmp(name, "maps"))
+				rerr_hint(err, "legacy struct bpf_map_def maps are not supported by libbpf 1.x: "
+					       "declare them with __uint/__type in SEC(\".maps\")");
+			return -EINVAL;
+		}
 		if (ef->sh[i].sh_type != SHT_PROGBITS || !maps_suffix(name))
 			continue;
 		mp->in_s[i] = true;

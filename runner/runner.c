@@ -220,8 +220,8 @@ static int prepare_maps(struct runner *r)
 		k = out_kind_from_suffix(suffix);
 		if (k < 0)
 			return rerr_set(r->err, -EINVAL,
-					"map '%s': unknown output kind '.maps%s%s': valid kinds are print, counter, gauge, hist",
-					name, *suffix == '.' ? "" : ".", suffix);
+					"map '%s': unknown output kind '.maps.%s': valid kinds are print, counter, gauge, hist",
+					name, strcmp(suffix, ".") ? suffix : "");
 		pkind = out_kind_from_prefix(name, &rest);
 		kind = k;
 		if (kind == OUT_NONE) {
@@ -1004,7 +1004,10 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	img = NULL;
 	if (!r.obj) {
 		e = -errno;
-		rerr_set(err, e, "%s: cannot open BPF object: %s", opts->object_path, strerror(-e));
+		char why[128];
+
+		libbpf_strerror(e, why, sizeof(why));	/* libbpf's own codes (4000+) too */
+		rerr_set(err, e, "%s: cannot open BPF object: %s", opts->object_path, why);
 		goto out;
 	}
 

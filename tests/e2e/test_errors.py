@@ -68,6 +68,15 @@ def test_empty_kind_suffix():
                "error: map 'blank': unknown output kind '.maps.': valid kinds are print, counter, gauge, hist")
 
 
+def test_section_typos_name_the_section():
+    run_expect([fixture("bad_sec_dotdot"), "--no-metrics"], 1,
+               "error: map 'typo': unknown output kind '.maps..print': valid kinds are print, counter, gauge, hist")
+    path = fixture("bad_sec_nodot")
+    run_expect([path, "--no-metrics"], 1,
+               f"error: {path}: section '.mapsprint' is not a map section: maps go in SEC(\".maps\") or "
+               "SEC(\".maps.<kind>\") with kind print, counter, gauge or hist")
+
+
 def test_ringbuf_without_value_type():
     run_expect([fixture("bad_ringbuf_novalue"), "--no-metrics"], 1,
                "error: map 'untyped': ring buffer has no value type to decode events with",
