@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "builder.h"
+#include "decl_order.h"
 #include "rerr.h"
 #include "strbuf.h"
 
@@ -778,6 +779,40 @@ static void describe_status(char *buf, size_t sz, int status)
 		snprintf(buf, sz, "failed (status 0x%x)", status);
 }
 
+/* Strip DWARF (BTF stays).  The maps' declaration order lives only in
+ * DWARF, so it is kept first as the DECL_ORDER_SEC note (decl_order.c),
+ * with llvm-objcopy from beside llvm-strip (they are one program); without
+ * it, a plain `llvm-strip -g` (families then follow first use). */
+static int strip_object(const char *strip, const char *obj, const char *source, struct rerr *err)
+{
+	char objcopy[PATH_MAX], order[PATH_MAX + 8], arg[PATH_MAX + 40], how[128];
+	const char *base = strrchr(strip, '/');
+	char *sargv[] = { (char *)strip, "-g", (char *)obj, NULL };
+	char *oargv[] = { objcopy, "--strip-debug", "--add-section", arg, (char *)obj, NULL };
+	char **argv = sargv;
+	int status, ret;
+
+	base = base ? base + 1 : strip;
+	if (!strncmp(base, "llvm-strip", 10) &&
+	    (size_t)snprintf(objcopy, sizeof(objcopy), "%.*sllvm-objcopy%s", (int)(base - strip), strip,
+			     base + 10) < sizeof(objcopy) && is_exec(objcopy) &&
+	    (size_t)snprintf(order, sizeof(order), "%s.order", obj) < sizeof(order) &&
+	    !decl_order_write(obj, order)) {
+		snprintf(arg, sizeof(arg), DECL_ORDER_SEC "=%s", order);
+		argv = oargv;
+	}
+	ret = spawn_wait(argv, &status, NULL, err);
+	if (argv == oargv)
+		unlink(order);
+	if (ret)
+		return ret;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		describe_status(how, sizeof(how), status);
+		return rerr_set(err, -EIO, "build %s: %s %s %s", source, argv[0], argv[1], how);
+	}
+	return 0;
+}
+
 #define MAX_FIXED_ARGS 24
 
 int builder_build(const struct build_opts *opts, struct rerr *err)
@@ -890,16 +925,9 @@ int builder_build(const struct build_opts *opts, struct rerr *err)
 
 	if (!opts->keep_debug) {
 		if (find_strip(clang, strip, sizeof(strip)) == 0) {
-			char *sargv[] = { strip, "-g", tmp, NULL };
-
-			ret = spawn_wait(sargv, &status, NULL, err);
+			ret = strip_object(strip, tmp, opts->source, err);
 			if (ret)
 				goto fail;
-			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-				describe_status(how, sizeof(how), status);
-				ret = rerr_set(err, -EIO, "build %s: %s -g %s", opts->source, strip, how);
-				goto fail;
-			}
 		} else {
 			rwarn("build: llvm-strip not found: %s keeps its DWARF debug info "
 			      "(BTF is there either way; install llvm to strip it)", out);

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "btf_fmt.h"
+#include "decl_order.h"
 #include "elf_rewrite.h"
 #include "export.h"
 #include "globals.h"
@@ -71,7 +72,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 struct ev_map {
 	struct export_map em;
 	struct bpf_map *map;
-	int decl;			/* BTF VAR id: declaration order */
+	int decl;			/* declaration order (see cmp_decl) */
 	struct fmt_plan *plan;		/* event/value type plan (print) */
 	char *line_prefix;		/* `","map":"NAME","event":` */
 	size_t line_prefix_len;
@@ -93,6 +94,7 @@ struct runner {
 	struct rerr *err;
 	struct bpf_object *obj;
 	struct elf_maps_info info;
+	struct decl_order decl;		/* source order of the object's globals */
 	struct ev_map *maps;
 	int n_maps;
 	struct bpf_link **links;
@@ -173,10 +175,10 @@ static int report_eperm(struct runner *r, int e)
 	return e;
 }
 
-/* Families and lines follow the order the maps are declared in.  clang
- * does not keep source order in the ELF; the BTF VAR ids follow the order the
- * compiler emitted the variables (the same as the symbol table), which is
- * the closest the object records and does not depend on section grouping. */
+/* Families and lines follow the order the maps are declared in.  BTF VARs,
+ * symbols and section offsets follow the order clang first used each map,
+ * so the source order comes from DWARF or ebpfctl build's note
+ * (decl_order.c); an object with neither falls back to BTF VAR ids. */
 static int cmp_decl(const void *a, const void *b)
 {
 	const struct ev_map *x = a, *y = b;
@@ -311,6 +313,14 @@ static int prepare_maps(struct runner *r)
 			if (!m->line_prefix)
 				return -ENOMEM;
 		}
+	}
+	{
+		bool all = r->n_maps > 0;
+
+		for (int i = 0; i < r->n_maps && all; i++)
+			all = decl_order_rank(&r->decl, r->maps[i].em.name) >= 0;
+		for (int i = 0; i < r->n_maps && all; i++)
+			r->maps[i].decl = decl_order_rank(&r->decl, r->maps[i].em.name);
 	}
 	qsort(r->maps, (size_t)r->n_maps, sizeof(*r->maps), cmp_decl);
 	return 0;
@@ -953,6 +963,7 @@ static void cleanup(struct runner *r)
 	free(r->links);
 	free(r->iters);
 	elf_maps_info_free(&r->info);
+	decl_order_free(&r->decl);
 	output_free(&r->out);
 	sb_free(&libbpf_log);
 }
@@ -995,6 +1006,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = elf_rewrite_maps(opts->object_path, file, file_len, &img, &img_len, &r.info, err);
 	if (e)
 		goto out;
+	/* no order recorded is fine: BTF order then */
+	if (decl_order_read(file, file_len, &r.decl))
+		decl_order_free(&r.decl);
 
 	/* internal maps are named after the object: keep libbpf's usual name */
 	snprintf(objname, sizeof(objname), "%s", base_name(opts->object_path));

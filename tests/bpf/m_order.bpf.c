@@ -1,5 +1,6 @@
 // Family order follows declaration order even when the maps' sections
-// interleave (a counter, a gauge, then another counter).
+// interleave (a counter, a gauge, then another counter), and when the program
+// uses them in another order (clang emits maps in order of first use).
 #include "common.h"
 
 struct {
@@ -27,9 +28,9 @@ SEC("raw_tp/sys_enter")
 int order(void *ctx)
 {
 	u32 k = 0;
-	u64 *a = bpf_map_lookup_elem(&first_calls, &k);
-	u64 *b = bpf_map_lookup_elem(&second_level, &k);
 	u64 *c = bpf_map_lookup_elem(&third_calls, &k);
+	u64 *b = bpf_map_lookup_elem(&second_level, &k);
+	u64 *a = bpf_map_lookup_elem(&first_calls, &k);
 
 	if (!from_target() || !a || !b || !c)
 		return 0;

@@ -21,7 +21,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import bpf_prog_ids, deadline, fixture, free_port, run_cli, wait_until
+from conftest import ROOT, bpf_prog_ids, deadline, fixture, free_port, run_cli, wait_until
 
 ME = os.getpid()
 NS = "ebpf_solo_io"
@@ -644,13 +644,40 @@ def test_prometheus_server_scrapes_ebpfctl(run_ebpfctl):
     assert r.stop()[0] == 0
 
 
-def test_families_follow_declaration_order(run_ebpfctl):
-    """Maps in interleaved sections (counter, gauge, counter) keep declaration order."""
-    r, port = start(run_ebpfctl, "m_order")
+def family_order(port):
     wait_until(lambda: (os.getppid(), "third_calls_total 0" not in scrape(port)
                         and "ebpf_solo_io_third_calls_total" in scrape(port))[1],
                what="samples")
-    types = [l.split()[2] for l in scrape(port).splitlines() if l.startswith("# TYPE ebpf_solo_io_")]
-    assert types == ["ebpf_solo_io_first_calls_total", "ebpf_solo_io_second_level",
-                     "ebpf_solo_io_third_calls_total"]
+    return [l.split()[2] for l in scrape(port).splitlines() if l.startswith("# TYPE ebpf_solo_io_")]
+
+
+DECLARED = ["ebpf_solo_io_first_calls_total", "ebpf_solo_io_second_level", "ebpf_solo_io_third_calls_total"]
+
+
+def test_families_follow_declaration_order(run_ebpfctl):
+    """Maps in interleaved sections (counter, gauge, counter), used by the program in the
+    reverse order, keep declaration order (from DWARF: the fixtures keep it)."""
+    r, port = start(run_ebpfctl, "m_order")
+    assert family_order(port) == DECLARED
+    r.stop()
+
+
+def test_declaration_order_survives_ebpfctl_build(run_ebpfctl, tmp_path):
+    """`ebpfctl build` strips DWARF but keeps the order in its note section."""
+    obj = tmp_path / "m_order.bpf.o"
+    b = run_cli("build", os.path.join(ROOT, "tests", "bpf", "m_order.bpf.c"), "-o", str(obj),
+                "--cflags", f"-I{os.path.join(ROOT, 'tests', 'bpf')}")
+    assert b.returncode == 0, b.stderr
+    secs = subprocess.run(["llvm-readelf", "-S", str(obj)], capture_output=True, text=True).stdout
+    assert ".debug_info" not in secs and ".ebpfctl.decl_order" in secs and ".BTF" in secs, secs
+    port = free_port()
+    r = run_ebpfctl(str(obj), "--metrics-addr", f"127.0.0.1:{port}", "--set", f"target_tgid={ME}")
+    def up():
+        assert r.proc.poll() is None, r.finish()
+        try:
+            return http_get(port)[0] == 200
+        except OSError:
+            return False
+    wait_until(up, what="/metrics to answer")
+    assert family_order(port) == DECLARED
     r.stop()

@@ -25,6 +25,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "decl_order.h"
 #include "elf_rewrite.h"
 
 #define T_NAME "t.o"
@@ -1077,6 +1078,42 @@ static void test_load_mapinmap(void **state)
 	elf_maps_info_free(&info);
 }
 
+/* Declaration order from DWARF (the fixtures keep it): m_order declares
+ * first_calls, second_level, third_calls and uses them in reverse; cut or
+ * corrupted objects never crash the reader. */
+static void test_decl_order(void **state)
+{
+	struct blob b = read_fixture("m_order");
+	struct decl_order d;
+	uint32_t seed = 12345;
+
+	assert_int_equal(decl_order_read(b.buf, b.len, &d), 0);
+	assert_true(decl_order_rank(&d, "first_calls") >= 0);
+	assert_true(decl_order_rank(&d, "first_calls") < decl_order_rank(&d, "second_level"));
+	assert_true(decl_order_rank(&d, "second_level") < decl_order_rank(&d, "third_calls"));
+	assert_int_equal(decl_order_rank(&d, "nosuch"), -1);
+	decl_order_free(&d);
+	for (size_t n = 0; n < b.len; n += 1 + n / 16) {
+		unsigned char *p = dup_prefix(b.buf, n);
+
+		if (!decl_order_read(p, n, &d))
+			decl_order_free(&d);
+		free(p);
+	}
+	for (int i = 0; i < 300; i++) {
+		unsigned char *p = dup_prefix(b.buf, b.len);
+
+		for (int k = 0; k < 8; k++) {
+			seed = seed * 1103515245u + 12345u;
+			p[(seed >> 8) % b.len] ^= (unsigned char)(seed >> 24 | 1);
+		}
+		if (!decl_order_read(p, b.len, &d))
+			decl_order_free(&d);
+		free(p);
+	}
+	free(b.buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1095,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_load_multi),
 		cmocka_unit_test(test_load_mapinmap),
+		cmocka_unit_test(test_decl_order),
 	};
 
 	libbpf_set_print(libbpf_capture);
