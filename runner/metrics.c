@@ -557,7 +557,9 @@ static bool int_array(const struct btf *btf, const struct btf_type *t, uint32_t 
 	if (!t || !btf_is_array(t))
 		return false;
 	et = resolved(btf, btf_array(t)->type, &eid);
-	if (!et || !btf_is_int(et))
+	/* bool is no count, and char[N] is text (section 5), not slots */
+	if (!et || !btf_is_int(et) || btf_int_encoding(et) & BTF_INT_BOOL ||
+	    !strcmp(btf__name_by_offset(btf, et->name_off) ?: "", "char"))
 		return false;
 	*nelems = btf_array(t)->nelems;
 	*esize = et->size;

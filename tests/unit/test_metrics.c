@@ -840,6 +840,8 @@ static void test_validation(void **state)
 	add_ok(m, &em);	/* a float gauge is fine */
 	em = em_make(&t, "h", OUT_HIST, BPF_MAP_TYPE_ARRAY, t.u32, t.u64);
 	expect_add_error(m, &em, "hist value must be an integer array of log2 slots");
+	em = em_make(&t, "hc", OUT_HIST, BPF_MAP_TYPE_ARRAY, t.u32, str);	/* char[16] is text */
+	expect_add_error(m, &em, "hist value must be an integer array of log2 slots");
 	em = em_make(&t, "e", OUT_GAUGE, BPF_MAP_TYPE_RINGBUF, 0, nonum);
 	expect_add_error(m, &em, "has no numeric value field");
 	em = em_make(&t, "q", OUT_COUNTER, BPF_MAP_TYPE_LPM_TRIE, t.u32, t.u64);
