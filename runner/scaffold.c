@@ -361,44 +361,67 @@ static void gen_process(struct strbuf *sb, int map, int out, struct desc *d)
 	}
 
 	if (map == SCAFFOLD_HASH && out == SCAFFOLD_PRINT) {
-		d->what = "processes started since the probe was loaded and still running";
-		d->output = " * Every --interval, one JSON line per new or changed entry and one per\n"
-			    " * removed entry (the process exited), e.g.\n"
-			    " *   {\"time\":\"...\",\"map\":\"processes\",\"key\":{\"pid\":4242},\"value\":{\"ppid\":4200,\n"
-			    " *    \"uid\":1000,\"started\":\"2026-11-22T10:00:00.123456789Z\",\"comm\":\"sleep\",\n"
-			    " *    \"filename\":\"/usr/bin/sleep\"}}\n"
-			    " *   {\"time\":\"...\",\"map\":\"processes\",\"key\":{\"pid\":4242},\"removed\":true}\n";
-		S("struct pid_key {\n"
-		  "\tu32 pid;\n"
-		  "};\n\n"
-		  "struct proc_info {\n"
-		  "\tu32 ppid;\n"
-		  "\tu32 uid;\n"
-		  "\tktime started;\t\t/* printed as wall-clock time */\n"
-		  "\tchar comm[16];\n"
-		  "\tchar filename[64];\n"
+		d->what = "programs run since the probe was loaded, per command name: how often they "
+			  "started and exited, and the last run's details";
+		d->output = " * Every --interval, one JSON line per new or changed entry (a command that\n"
+			    " * started or exited since the last read; short-lived ones too), e.g.\n"
+			    " *   {\"time\":\"...\",\"map\":\"programs\",\"key\":{\"comm\":\"sleep\"},\"value\":{\"execs\":2,\n"
+			    " *    \"exits\":1,\"running\":1,\"last_pid\":4242,\"last_ppid\":4200,\"last_uid\":1000,\n"
+			    " *    \"last_exit_code\":0,\"last_started\":\"2026-11-22T10:00:00.123456789Z\",\n"
+			    " *    \"filename\":\"/usr/bin/sleep\"}}\n";
+		S(comm_key_struct);
+		S("struct prog_info {\n"
+		  "\tu64 execs;\t\t/* times it started */\n"
+		  "\tu64 exits;\t\t/* times a process with this name exited */\n"
+		  "\ts64 running;\t\t/* started minus exited (only those seen starting) */\n"
+		  "\tu32 last_pid;\n"
+		  "\tu32 last_ppid;\n"
+		  "\tu32 last_uid;\n"
+		  "\tint last_exit_code;\t/* exit status of the last one that exited, 0-255 */\n"
+		  "\tktime last_started;\t/* printed as wall-clock time */\n"
+		  "\tchar filename[64];\t/* what the last one executed */\n"
 		  "};\n\n");
-		emit_hash(sb, "LRU_HASH", "processes", "struct pid_key", "struct proc_info", ".maps.print",
-			  "Printed every --interval: new, changed and removed entries.\n"
-			  " * LRU: when full, the oldest entries make room.");
+		emit_hash(sb, "LRU_HASH", "programs", "struct comm_key", "struct prog_info", ".maps.print",
+			  "Printed every --interval: new and changed entries.  Keyed by command\n"
+			  " * name, not pid, so a process that lives a millisecond is still seen.\n"
+			  " * LRU: when full, the least recently used names make room.");
 		emit_exec_open(sb, true);
 		S("\tstruct task_struct *task = (struct task_struct *)bpf_get_current_task();\n"
 		  "\tunsigned int filename_off = ctx->__data_loc_filename & 0xFFFF;\n"
-		  "\tstruct pid_key key = { .pid = pid };\n"
-		  "\tstruct proc_info info = {};\n");
+		  "\tstruct comm_key key = {};\n"
+		  "\tstruct prog_info zero = {}, *info;\n");
 		emit_comm_prologue(sb);
-		S("\n\tinfo.ppid = BPF_CORE_READ(task, real_parent, tgid);\n"
-		  "\tinfo.uid = (u32)bpf_get_current_uid_gid();\n"
-		  "\tinfo.started = bpf_ktime_get_ns();\n"
-		  "\t__builtin_memcpy(info.comm, comm, sizeof(comm));\n"
-		  "\tbpf_probe_read_kernel_str(info.filename, sizeof(info.filename), (void *)ctx + filename_off);\n"
-		  "\tbpf_map_update_elem(&processes, &key, &info, BPF_ANY);\n"
+		S("\n\t__builtin_memcpy(key.comm, comm, sizeof(comm));\n"
+		  "\tbpf_map_update_elem(&programs, &key, &zero, BPF_NOEXIST);\n"
+		  "\tinfo = bpf_map_lookup_elem(&programs, &key);\n"
+		  "\tif (!info)\n"
+		  "\t\treturn 0;\n"
+		  "\t__sync_fetch_and_add(&info->execs, 1);\n"
+		  "\t__sync_fetch_and_add(&info->running, 1);\n"
+		  "\tinfo->last_pid = pid;\n"
+		  "\tinfo->last_ppid = BPF_CORE_READ(task, real_parent, tgid);\n"
+		  "\tinfo->last_uid = (u32)bpf_get_current_uid_gid();\n"
+		  "\tinfo->last_started = bpf_ktime_get_ns();\n"
+		  "\tbpf_probe_read_kernel_str(info->filename, sizeof(info->filename), (void *)ctx + filename_off);\n"
 		  "\treturn 0;\n"
 		  "}\n\n");
 		emit_exit_open(sb);
-		S("\tstruct pid_key key = { .pid = pid };\n\n");
+		S("\tstruct task_struct *task = (struct task_struct *)bpf_get_current_task();\n"
+		  "\tstruct comm_key key = {};\n"
+		  "\tstruct prog_info *info;\n"
+		  "\tint code;\n");
+		emit_comm_prologue(sb);
+		S("\n");
 		S(exit_leader_check);
-		S("\tbpf_map_delete_elem(&processes, &key);\t/* ebpfctl prints it as removed */\n"
+		S("\t__builtin_memcpy(key.comm, comm, sizeof(comm));\n"
+		  "\tinfo = bpf_map_lookup_elem(&programs, &key);\n"
+		  "\tif (!info)\n"
+		  "\t\treturn 0;\t/* started before the probe was loaded */\n"
+		  "\tcode = BPF_CORE_READ(task, exit_code);\n"
+		  "\t__sync_fetch_and_add(&info->exits, 1);\n"
+		  "\tif (info->running > 0)\n"
+		  "\t\t__sync_fetch_and_add(&info->running, -1);\n"
+		  "\tinfo->last_exit_code = (code >> 8) & 0xff;\n"
 		  "\treturn 0;\n"
 		  "}\n\n");
 		return;
@@ -982,7 +1005,15 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 		  "\tkey.sport = ctx->sport;\n"
 		  "\tkey.dport = ctx->dport;\n");
 		emit_net_addrs(sb, "key.");
-		S("\tif (ctx->newstate == CLOSE) {\n"
+		S("\tif (ctx->oldstate == SYN_SENT && key.sport) {\n"
+		  "\t\t/* a connect() enters SYN_SENT before its source port is chosen:\n"
+		  "\t\t * that entry was keyed with sport 0 */\n"
+		  "\t\tu16 sport = key.sport;\n\n"
+		  "\t\tkey.sport = 0;\n"
+		  "\t\tbpf_map_delete_elem(&connections, &key);\n"
+		  "\t\tkey.sport = sport;\n"
+		  "\t}\n"
+		  "\tif (ctx->newstate == CLOSE) {\n"
 		  "\t\tbpf_map_delete_elem(&connections, &key);\t/* printed as removed */\n"
 		  "\t\treturn 0;\n"
 		  "\t}\n"

@@ -103,17 +103,15 @@ def _check_print(prog, mapt, run, procs, held, target):
                           trigger=lambda: subprocess.run(["sh", "-c", "exit 7"]))
         assert e["event"]["signal"] == 0 and e["event"]["lifetime"].endswith("s")
     elif (prog, mapt) == ("process", "hash"):
-        # sleeps started until one is seen (the first may predate the attach)
-        mine = {}
-        line = run.wait_line(lambda o: o["map"] == "processes" and o["key"]["pid"] in mine
-                             and "value" in o, trigger=_spawn_every(mine, procs, ["sleep", "60"]))
-        assert line["value"]["comm"] == "sleep" and line["value"]["filename"].endswith("/sleep")
-        assert line["value"]["started"].endswith("Z")
-        p = mine[line["key"]["pid"]]
-        p.kill()
-        p.wait()
-        run.wait_line(lambda o: o["map"] == "processes" and o.get("key") == {"pid": p.pid}
-                      and o.get("removed") is True)
+        # per command name: even a process that lives a millisecond is seen
+        line = run.wait_line(lambda o: o["map"] == "programs" and o["key"] == {"comm": "true"}
+                             and o["value"]["exits"] >= 1,
+                             trigger=lambda: subprocess.run(["/usr/bin/true"]))
+        v = line["value"]
+        assert v["execs"] >= 1 and v["filename"] == "/usr/bin/true" and v["last_started"].endswith("Z"), v
+        run.wait_line(lambda o: o["map"] == "programs" and o["key"] == {"comm": "sh"}
+                      and o["value"]["last_exit_code"] == 7,
+                      trigger=lambda: subprocess.run(["sh", "-c", "exit 7"]))
     elif (prog, mapt) == ("file", "ringbuf"):
         run.wait_line(lambda o: o["map"] == "events" and o["event"]["filename"] == str(target)
                       and o["event"]["comm"] == "cat", trigger=_cat(target))
