@@ -36,6 +36,15 @@ $(B)/obj/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DEBPFCTL_VERSION='"$(VERSION)"' -DEBPFCTL_INCDIR='"$(INCDIR)"' -c $< -o $@
 
+# The include dir is compiled in: rebuild what uses it when PREFIX changes
+# (`make && make install PREFIX=/usr` must not install a /usr/local path).
+$(B)/incdir.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(INCDIR)' | cmp -s - $@ || echo '$(INCDIR)' > $@
+$(B)/obj/runner/builder.o $(B)/obj/ebpfctl/cmd_build.o: $(B)/incdir.stamp
+.PHONY: FORCE
+FORCE:
+
 $(B)/libebpfctl-runner.a: $(RUNNER_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
