@@ -7,6 +7,8 @@
 #   usage: ci/vm-run.sh [-t TIMEOUT_S] [-q] -- CMD [ARGS...]    (CMD runs in the current dir)
 #     -t  seconds before the guest is killed (default 600)
 #     -q  keep the console in the log file only and show it when the guest fails to report
+#   A guest CPU stuck in the kernel (soft lockup) panics the guest, which ends qemu at once
+#   (status 124, "soft lockup" in the console) instead of waiting for the timeout.
 #         an exit status (timeout / crash); default: stream the console to stdout as well
 #   env:  VM_CACHE  cache of the unpacked kernel + initramfs (default /var/tmp/ebpfctl-vm)
 #         VM_KPKG   kernel package (default: the one linux-image-amd64 depends on)
@@ -145,7 +147,7 @@ set +e
 timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-2G}" \
 	-smp "${VM_SMP:-$(nproc)}" -nographic -no-reboot -nodefaults -display none -serial stdio \
 	-kernel "$K/vmlinux" -initrd "$K/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet panic=-1 root=/dev/root init=$R/init.sh" \
+	-append "console=ttyS0 quiet softlockup_panic=1 panic=-1 root=/dev/root init=$R/init.sh" \
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root \
 	-fsdev local,id=out,path="$R",security_model=none \
