@@ -498,8 +498,15 @@ static bool cache_fresh(const char *path, const char *stamp)
 	f = fopen(path, "r");
 	if (!f)
 		return false;
-	if (fgets(line, sizeof(line), f) && !strcmp(line, stamp))
-		ok = true;
+	if (fgets(line, sizeof(line), f) && !strcmp(line, stamp)) {
+		/* and it is whole: a cut-short file (disk full, killed writer
+		 * before the rename existed) lacks the closing guard */
+		static const char tail[] = "#endif /* __VMLINUX_H__ */\n";
+		char end[sizeof(tail)] = "";
+
+		ok = !fseek(f, -(long)(sizeof(tail) - 1), SEEK_END) &&
+		     fread(end, 1, sizeof(tail) - 1, f) == sizeof(tail) - 1 && !strcmp(end, tail);
+	}
 	fclose(f);
 	return ok;
 }
@@ -783,7 +790,8 @@ static void describe_status(char *buf, size_t sz, int status)
  * DWARF, so it is kept first as the DECL_ORDER_SEC note (decl_order.c),
  * with llvm-objcopy from beside llvm-strip (they are one program); without
  * it, a plain `llvm-strip -g` (families then follow first use). */
-static int strip_object(const char *strip, const char *obj, const char *source, struct rerr *err)
+static int strip_object(const char *strip, const char *obj, const char *source, bool verbose,
+			struct rerr *err)
 {
 	char objcopy[PATH_MAX], order[PATH_MAX + 8], arg[PATH_MAX + 40], how[128];
 	const char *base = strrchr(strip, '/');
@@ -801,6 +809,8 @@ static int strip_object(const char *strip, const char *obj, const char *source, 
 		snprintf(arg, sizeof(arg), DECL_ORDER_SEC "=%s", order);
 		argv = oargv;
 	}
+	if (verbose)
+		log_command(argv);
 	ret = spawn_wait(argv, &status, NULL, err);
 	if (argv == oargv)
 		unlink(order);
@@ -925,7 +935,7 @@ int builder_build(const struct build_opts *opts, struct rerr *err)
 
 	if (!opts->keep_debug) {
 		if (find_strip(clang, strip, sizeof(strip)) == 0) {
-			ret = strip_object(strip, tmp, opts->source, err);
+			ret = strip_object(strip, tmp, opts->source, opts->verbose, err);
 			if (ret)
 				goto fail;
 		} else {

@@ -168,6 +168,11 @@ def test_vmlinux_h_cached_per_release_and_regenerated_when_stale(work):
     assert build(str(src), env=env).returncode == 0
     assert "struct task_struct {" in vm.read_text()
     assert [p.name for p in vm.parent.iterdir()] == ["vmlinux.h"], "temporary files left in the cache"
+    # a cache cut short (right header, no end) is regenerated too
+    whole = vm.read_text()
+    vm.write_text(whole[:len(whole) // 2])
+    assert build(str(src), env=env).returncode == 0
+    assert vm.read_text() == whole
 
 
 def test_cache_falls_back_to_home_then_var_tmp(work):
