@@ -309,8 +309,9 @@ int builder_cache_dir(char *buf, size_t sz, struct rerr *err)
 	if (xdg && *xdg == '/' && (size_t)snprintf(buf, sz, "%s/ebpfctl", xdg) < sz &&
 	    usable_dir(buf, 0755))
 		return 0;
-	if (home && *home == '/' && (size_t)snprintf(buf, sz, "%s/.cache/ebpfctl", home) < sz &&
-	    usable_dir(buf, 0755))
+	/* a HOME that does not exist (daemons, sudo -H oddities) is not created */
+	if (home && *home == '/' && !stat(home, &st) && S_ISDIR(st.st_mode) &&
+	    (size_t)snprintf(buf, sz, "%s/.cache/ebpfctl", home) < sz && usable_dir(buf, 0755))
 		return 0;
 	/* Shared /var/tmp: a private per-user directory we own. */
 	snprintf(buf, sz, "/var/tmp/ebpfctl-%u", (unsigned int)getuid());

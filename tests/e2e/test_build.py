@@ -186,6 +186,10 @@ def test_cache_falls_back_to_home_then_var_tmp(work):
     r = build(str(src), env=env)
     assert r.returncode == 0, r.stderr
     assert os.path.exists(f"/var/tmp/ebpfctl-{os.getuid()}/{platform.release()}/vmlinux.h")
+    # a HOME that does not exist is not created
+    env = env_with(XDG_CACHE_HOME=None, HOME=str(tmp / "no-such-home"), EBPFCTL_INCLUDE=None)
+    assert build(str(src), env=env).returncode == 0
+    assert not (tmp / "no-such-home").exists()
 
 
 def test_parallel_builds_share_the_cache_safely(work):
