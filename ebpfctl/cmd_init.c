@@ -236,6 +236,15 @@ static int file_error(const char *path, int e)
 	return cli_report(&err);
 }
 
+static int exists_error(const char *path)
+{
+	struct rerr err = {};
+
+	rerr_set(&err, -EEXIST, "%s: file exists", path);
+	rerr_hint(&err, "pass --force to overwrite it, or --file to write another file");
+	return cli_report(&err);
+}
+
 /* Write text to path: refuse an existing file unless force, in which case it
  * is replaced atomically (temp file + rename). */
 static int write_probe(const char *path, const char *text, size_t len, bool force)
@@ -245,13 +254,8 @@ static int write_probe(const char *path, const char *text, size_t len, bool forc
 
 	if (!force) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 && errno == EEXIST) {
-			struct rerr err = {};
-
-			rerr_set(&err, -EEXIST, "%s: file exists", path);
-			rerr_hint(&err, "pass --force to overwrite it, or --file to write another file");
-			return cli_report(&err);
-		}
+		if (fd < 0 && errno == EEXIST)
+			return exists_error(path);
 		if (fd < 0)
 			return file_error(path, errno);
 		ret = write_all(fd, text, len);
@@ -362,6 +366,11 @@ int cmd_init(int argc, char **argv)
 		}
 	}
 
+	/* say so before asking anything (written with O_EXCL all the same) */
+	if (path && !force && strcmp(path, "-") && !access(path, F_OK)) {
+		ret = exists_error(path);
+		goto out;
+	}
 	interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	if (interactive && (sel[0] < 0 || sel[1] < 0 || sel[2] < 0 || !path))
 		fprintf(stderr, "ebpfctl init: scaffold a probe (Enter takes the default in brackets)\n\n");

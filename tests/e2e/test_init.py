@@ -476,3 +476,12 @@ def test_prompted_file_that_exists_is_kept(tmp_path, ptys):
     t.expect("error: probe.bpf.c: file exists")
     assert t.finish() == 1
     assert (tmp_path / "probe.bpf.c").read_text() == "mine\n"
+
+
+def test_existing_file_given_is_refused_before_any_prompt(tmp_path, ptys):
+    (tmp_path / "mine.bpf.c").write_text("mine\n")
+    t = ptys(["--file", "mine.bpf.c"], tmp_path)
+    screen = t.expect("error: mine.bpf.c: file exists")
+    assert "Program type" not in screen
+    assert t.finish() == 1
+    assert (tmp_path / "mine.bpf.c").read_text() == "mine\n"
