@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -133,20 +134,31 @@ def test_programs_tail_target_optional_iter_uprobe(run_ebpfctl):
     assert "not_loaded" not in names
 
 
+def bash_while_calling_getppid(args, timeout, what):
+    """Run bash ARGS while this process makes getppid() calls (the fixtures count this
+    pid's calls) until it ends: (status, stdout, stderr); fails after the deadline."""
+    p = subprocess.Popen(["bash"] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    end = time.monotonic() + deadline(timeout)
+    try:
+        while p.poll() is None and time.monotonic() < end:
+            os.getppid()
+            time.sleep(0.001)
+        if p.poll() is None:
+            pytest.fail(f"{what} did not end")
+        out, err = p.communicate()
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return p.returncode, out, err
+
+
 def test_pipe_into_head_exits_zero():
     cmd = (f"{EBPFCTL} run {fixture('ev_shapes')} --no-metrics --set target_tgid={ME} "
            f"| head -n 2")
-    p = subprocess.Popen(["bash", "-o", "pipefail", "-c", cmd], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + deadline(20)
-    while p.poll() is None and time.monotonic() < end:
-        os.getppid()
-        time.sleep(0.001)
-    if p.poll() is None:
-        p.kill()
-        pytest.fail("ebpfctl did not end after head closed the pipe")
-    out, err = p.communicate()
-    assert p.returncode == 0, err
+    rc, out, err = bash_while_calling_getppid(["-o", "pipefail", "-c", cmd], 20,
+                                              "ebpfctl after head closed the pipe")
+    assert rc == 0, err
     assert len(out.splitlines()) == 2
     assert err == ""
 
@@ -155,15 +167,8 @@ def test_closed_stdout_is_not_reused():
     """Started with stdout closed: events are dropped, no BPF fd is written to, status 0."""
     cmd = (f"{EBPFCTL} run {fixture('ev_shapes')} --no-metrics --duration 500ms "
            f"--set target_tgid={ME} >&-")
-    p = subprocess.Popen(["bash", "-c", cmd], stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + deadline(20)
-    while p.poll() is None and time.monotonic() < end:
-        os.getppid()
-        time.sleep(0.001)
-    if p.poll() is None:
-        p.kill()
-        pytest.fail("ebpfctl did not end")
-    assert p.returncode == 0 and p.stderr.read() == ""
+    rc, _, err = bash_while_calling_getppid(["-c", cmd], 20, "ebpfctl")
+    assert rc == 0 and err == ""
 
 
 def test_verbose_shows_libbpf():
@@ -207,23 +212,12 @@ def test_bumblebee_prefix_convention(run_ebpfctl):
 
 def private_mount_ns(script, timeout):
     """Run a bash script in a private mount namespace while this process makes
-    getppid() calls (the fixtures count this pid's calls); the namespace and
-    whatever was mounted in it are gone when the script ends."""
+    getppid() calls; the namespace and whatever was mounted in it are gone when the
+    script ends."""
     if subprocess.run(["unshare", "-m", "true"]).returncode != 0:
         pytest.skip("cannot create a mount namespace here")
-    p = subprocess.Popen(["unshare", "-m", "--propagation", "private", "bash", "-c", script],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    end = time.monotonic() + deadline(timeout)
-    try:
-        while p.poll() is None and time.monotonic() < end:
-            os.getppid()
-            time.sleep(0.001)
-        out, err = p.communicate(timeout=max(1, end - time.monotonic()))
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return p.returncode, out, err
+    cmd = f"exec unshare -m --propagation private bash -c {shlex.quote(script)}"
+    return bash_while_calling_getppid(["-c", cmd], timeout, "the script")
 
 
 def test_user_pinned_map_is_honoured():
