@@ -826,8 +826,8 @@ static void linger(struct runner *r)
 }
 
 /* Read every ring buffer and perf buffer, woken or not: records a probe
- * submitted with BPF_RB_NO_WAKEUP (or BPF_F_CURRENT_CPU perf output with
- * wakeup skipped) wait for no epoll event. */
+ * submitted with BPF_RB_NO_WAKEUP wake no epoll_wait, and at stop whatever
+ * is left in the perf buffers is read too. */
 static int consume_all(struct runner *r)
 {
 	if (r->rb) {
