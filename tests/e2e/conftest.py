@@ -154,9 +154,15 @@ class Run:
         return self.proc.returncode, self.stderr
 
     def kill(self):
+        """SIGTERM first, so even a failed test's run detaches and unmounts what it
+        mounted; SIGKILL if it does not end in time."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
+            self.proc.terminate()
+            try:
+                self.proc.communicate(timeout=deadline(5))
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.communicate()
 
 
 @pytest.fixture
