@@ -66,6 +66,13 @@ $(USDT_TARGET): tests/usdt/usdt_target.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -o $@ $<
 
+# bad_sec.bpf.c again with the other typo
+BPF_OBJ += $(B)/tests/bpf/bad_sec_nodot.bpf.o
+$(B)/tests/bpf/bad_sec_nodot.bpf.o: tests/bpf/bad_sec.bpf.c $(wildcard tests/bpf/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -DTYPO_SEC='".mapsprint"' -Iinclude -Itests/bpf \
+		-I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
+
 # The same multi-section fixture after the BPF linker (non-zero DATASEC sizes).
 $(B)/tests/bpf/rw_linked.bpf.o: $(B)/tests/bpf/rw_multi.bpf.o
 	bpftool gen object $@ $<

@@ -69,7 +69,7 @@ def test_empty_kind_suffix():
 
 
 def test_section_typos_name_the_section():
-    run_expect([fixture("bad_sec_dotdot"), "--no-metrics"], 1,
+    run_expect([fixture("bad_sec"), "--no-metrics"], 1,
                "error: map 'typo': unknown output kind '.maps..print': valid kinds are print, counter, gauge, hist")
     path = fixture("bad_sec_nodot")
     run_expect([path, "--no-metrics"], 1,
