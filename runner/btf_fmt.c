@@ -1055,7 +1055,34 @@ struct frame {
 	uint32_t i;
 };
 
-static char *run_json(const struct fmt_plan *p, const uint8_t *data, char *w)
+/* One leaf summed over the CPUs, exactly: integers in 128 bits (bitfields
+ * too), floats in double precision shown at their own width. */
+static char *put_sum_leaf(const struct fmt_op *op, const uint8_t *q, size_t stride, int ncpu, char *w)
+{
+	__int128 acc = 0;
+	double f = 0;
+	int cpu;
+
+	switch (op->code) {
+	case OP_F16: case OP_F32: case OP_F64:
+		for (cpu = 0; cpu < ncpu; cpu++)
+			f += ld_float(op, q + (size_t)cpu * stride);
+		return put_float(w, f, op->code == OP_F64 ? 8 : op->code == OP_F32 ? 4 : 2, false);
+	default:
+		break;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++)
+		acc += ld_val(op, q + (size_t)cpu * stride);
+	if (op->code == OP_DUR)
+		return put_duration(w, acc > INT64_MAX ? INT64_MAX : acc < INT64_MIN ? INT64_MIN : (int64_t)acc);
+	return op->is_signed ? put_s128(w, acc) : put_u128(w, (unsigned __int128)acc);
+}
+
+/* The walk over a plan's ops.  ncpu == 0: one record (the event hot path;
+ * the compiler drops the per-CPU branch there, ncpu being a constant).
+ * ncpu > 0: ncpu images `stride` bytes apart, each leaf summed over them. */
+static inline __attribute__((always_inline)) char *walk_json(const struct fmt_plan *p, const uint8_t *data,
+							     char *w, size_t stride, int ncpu)
 {
 	const struct fmt_op *ops = p->ops.v, *op, *lp;
 	struct frame st[MAX_DEPTH + 1];
@@ -1071,6 +1098,10 @@ static char *run_json(const struct fmt_plan *p, const uint8_t *data, char *w)
 			w += op->pre_len;
 		} else {
 			w = put_lit(w, p->text + op->pre, op->pre_len);
+		}
+		if (ncpu && op->code != OP_TEXT && op->code != OP_LOOP && op->code != OP_NEXT) {
+			w = put_sum_leaf(op, q, stride, ncpu, w);
+			continue;
 		}
 		switch (op->code) {
 		case OP_TEXT:
@@ -1136,7 +1167,7 @@ int fmt_json(const struct fmt_plan *plan, const void *data, size_t len, struct s
 		return out->err ? out->err : -ENOMEM;
 	if (!data)
 		data = "";	/* zero-size type: no op reads */
-	w = run_json(plan, data, out->buf + out->len);
+	w = walk_json(plan, data, out->buf + out->len, 0, 0);
 	out->len = (size_t)(w - out->buf);
 	return 0;
 }
@@ -1179,74 +1210,16 @@ void fmt_double(struct strbuf *out, double v)
 /* ------------------------------------------------------------------------ */
 /* Per-CPU sums                                                             */
 
-/* One leaf summed over the CPUs, exactly: integers in 128 bits (bitfields
- * too), floats in double precision shown at their own width. */
-static char *put_sum_leaf(const struct fmt_op *op, const uint8_t *q, size_t stride, int ncpu, char *w)
-{
-	__int128 acc = 0;
-	double f = 0;
-	int cpu;
-
-	switch (op->code) {
-	case OP_F16: case OP_F32: case OP_F64:
-		for (cpu = 0; cpu < ncpu; cpu++)
-			f += ld_float(op, q + (size_t)cpu * stride);
-		return put_float(w, f, op->code == OP_F64 ? 8 : op->code == OP_F32 ? 4 : 2, false);
-	default:
-		break;
-	}
-	for (cpu = 0; cpu < ncpu; cpu++)
-		acc += ld_val(op, q + (size_t)cpu * stride);
-	if (op->code == OP_DUR)
-		return put_duration(w, acc > INT64_MAX ? INT64_MAX : acc < INT64_MIN ? INT64_MIN : (int64_t)acc);
-	return op->is_signed ? put_s128(w, acc) : put_u128(w, (unsigned __int128)acc);
-}
-
 int fmt_json_percpu(const struct fmt_plan *p, const void *data, size_t stride, int ncpu, struct strbuf *out)
 {
-	const struct fmt_op *ops = p->ops.v, *op, *lp;
-	struct frame st[MAX_DEPTH + 1];
-	const uint8_t *base = data, *q;
-	uint32_t pc, n = p->ops.n;
-	int sp = 0;
 	char *w;
 
 	if (!p->all_numeric || ncpu <= 0 || stride < p->size)
 		return -EINVAL;
 	/* a sum has at most ~19 more digits than one value */
-	if (sb_reserve(out, p->max_out + (size_t)n * 20 + PRE_FAST))
+	if (sb_reserve(out, p->max_out + (size_t)p->ops.n * 20 + PRE_FAST))
 		return out->err ? out->err : -ENOMEM;
-	if (!data)
-		base = (const uint8_t *)"";
-	w = out->buf + out->len;
-	for (pc = 0; pc < n; pc++) {
-		op = &ops[pc];
-		q = base + op->off;
-		w = put_lit(w, p->text + op->pre, op->pre_len);
-		switch (op->code) {
-		case OP_TEXT:
-			break;
-		case OP_LOOP:
-			st[sp].base = base;
-			st[sp].i = 0;
-			sp++;
-			base = q;
-			break;
-		case OP_NEXT:
-			lp = &ops[op->a];
-			if (++st[sp - 1].i < lp->a) {
-				*w++ = ',';
-				base += lp->b;
-				pc = op->a;
-			} else {
-				base = st[--sp].base;
-			}
-			break;
-		default:
-			w = put_sum_leaf(op, q, stride, ncpu, w);
-			break;
-		}
-	}
+	w = walk_json(p, data ? data : "", out->buf + out->len, stride, ncpu);
 	out->len = (size_t)(w - out->buf);
 	return 0;
 }
