@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decl_order.h"
+#include "readfile.h"
 
 struct blob {
 	const uint8_t *p;
@@ -442,34 +443,11 @@ int decl_order_read(const void *elf, size_t len, struct decl_order *d)
 int decl_order_write(const char *obj, const char *path)
 {
 	struct decl_order d;
-	char *buf = NULL;
+	void *buf = NULL;
 	size_t len = 0;
-	FILE *f = fopen(obj, "rbe");
-	int err;
+	FILE *f;
+	int err = read_whole_file(obj, &buf, &len);
 
-	if (!f)
-		return -errno;
-	/* an object is small: read it whole */
-	for (size_t cap = 0;;) {
-		size_t n;
-
-		if (len == cap) {
-			char *b = realloc(buf, cap = cap ? 2 * cap : 65536);
-
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
-			buf = b;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (!n)
-			break;
-	}
-	err = ferror(f) ? -EIO : 0;
-	fclose(f);
 	if (!err)
 		err = decl_order_read(buf, len, &d);
 	free(buf);

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "http.h"
 #include "output.h"
+#include "readfile.h"
 #include "runner.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -114,49 +115,6 @@ struct runner {
 };
 
 /* ---- object open ---- */
-
-static int read_file(const char *path, void **buf, size_t *len, struct rerr *err)
-{
-	struct stat st;
-	size_t off = 0;
-	char *p;
-	int fd;
-
-	errno = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rerr_set(err, -errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		/* a directory or a device is not an object file either */
-		int e = errno ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-
-		close(fd);
-		return rerr_set(err, -e, "%s: %s", path, strerror(e));
-	}
-	p = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!p) {
-		close(fd);
-		return rerr_set(err, -ENOMEM, "%s: %s", path, strerror(ENOMEM));
-	}
-	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, p + off, (size_t)st.st_size - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			free(p);
-			close(fd);
-			return rerr_set(err, -e, "%s: %s", path, strerror(e));
-		}
-		off += (size_t)n;
-	}
-	close(fd);
-	*buf = p;
-	*len = off;
-	return 0;
-}
 
 /* The .maps section suffix the map was declared in ("" for plain .maps). */
 static const char *map_suffix(struct runner *r, const char *name)
@@ -1000,9 +958,11 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	r.out.stop = &stop_requested;
 	set_ktime_offset();
 
-	e = read_file(opts->object_path, &file, &file_len, err);
-	if (e)
+	e = read_whole_file(opts->object_path, &file, &file_len);
+	if (e) {
+		rerr_set(err, e, "%s: %s", opts->object_path, strerror(-e));
 		goto out;
+	}
 	e = elf_rewrite_maps(opts->object_path, file, file_len, &img, &img_len, &r.info, err);
 	if (e)
 		goto out;

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "readfile.h"
+
+int read_whole_file(const char *path, void **buf, size_t *len)
+{
+	struct stat st;
+	size_t off = 0;
+	char *p;
+	int fd, e;
+
+	errno = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		/* a directory or a device is not an object file either */
+		e = errno ? errno : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		close(fd);
+		return -e;
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (off < (size_t)st.st_size) {
+		ssize_t n = read(fd, p + off, (size_t)st.st_size - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			free(p);
+			close(fd);
+			return -e;
+		}
+		off += (size_t)n;
+	}
+	close(fd);
+	*buf = p;
+	*len = off;
+	return 0;
+}
