@@ -1349,23 +1349,6 @@ struct cc {
 	bool composite;		/* the top-level value is a struct/union/array */
 };
 
-static int grow(void **v, size_t need, size_t *cap, size_t elem)
-{
-	size_t c = *cap ? *cap : 16;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	n = realloc(*v, c * elem);
-	if (!n)
-		return -ENOMEM;
-	*v = n;
-	*cap = c;
-	return 0;
-}
-
 /* Append op; when the last op is pending text, op takes it as its prefix
  * instead (they always run together, also as a loop body's first op). */
 static int emit(struct cc *c, const struct fmt_op *op)
@@ -1382,7 +1365,7 @@ static int emit(struct cc *c, const struct fmt_op *op)
 		last->pre_len = pre_len;
 		return (int)l->n - 1;
 	}
-	if (l->n >= UINT32_MAX / 2 || grow((void **)&l->v, l->n + 1, &cap, sizeof(*op)))
+	if (l->n >= UINT32_MAX / 2 || array_grow((void **)&l->v, l->n + 1, &cap, sizeof(*op)))
 		return -ENOMEM;
 	l->cap = (uint32_t)cap;
 	l->v[l->n] = *op;
@@ -1400,7 +1383,7 @@ static int emit_text(struct cc *c, const char *s, size_t n)
 		return 0;
 	if (p->text_len + n > UINT32_MAX / 2)
 		return -E2BIG;
-	if ((err = grow((void **)&p->text, p->text_len + n, &p->text_cap, 1)))
+	if ((err = array_grow((void **)&p->text, p->text_len + n, &p->text_cap, 1)))
 		return err;
 	memcpy(p->text + p->text_len, s, n);
 	/* glue to pending text so one copy writes both */
@@ -1418,7 +1401,7 @@ static int emit_text(struct cc *c, const char *s, size_t n)
 	{
 		size_t cap = l->cap;
 
-		if (grow((void **)&l->v, l->n + 1, &cap, sizeof(op)))
+		if (array_grow((void **)&l->v, l->n + 1, &cap, sizeof(op)))
 			return -ENOMEM;
 		l->cap = (uint32_t)cap;
 	}
@@ -1765,7 +1748,7 @@ static int add_name(struct fmt_plan *p, const char *s, size_t n, uint32_t *off)
 
 	if (p->names_len + n > UINT32_MAX / 2)
 		return -E2BIG;
-	if ((err = grow((void **)&p->names, p->names_len + n + 1, &p->names_cap, 1)))
+	if ((err = array_grow((void **)&p->names, p->names_len + n + 1, &p->names_cap, 1)))
 		return err;
 	memcpy(p->names + p->names_len, s, n);
 	*off = (uint32_t)p->names_len;
@@ -1785,11 +1768,11 @@ static int enum_table(struct cc *c, const struct btf_type *t, int bits, bool sgn
 	int err = 0;
 
 	cap = p->tabs_cap;
-	if ((err = grow((void **)&p->tabs, p->ntabs + 1, &cap, sizeof(*p->tabs))))
+	if ((err = array_grow((void **)&p->tabs, p->ntabs + 1, &cap, sizeof(*p->tabs))))
 		return err;
 	p->tabs_cap = (uint32_t)cap;
 	cap = p->ents_cap;
-	if ((err = grow((void **)&p->ents, (size_t)p->nents + n, &cap, sizeof(*p->ents))))
+	if ((err = array_grow((void **)&p->ents, (size_t)p->nents + n, &cap, sizeof(*p->ents))))
 		return err;
 	p->ents_cap = (uint32_t)cap;
 	*maxname = 0;
@@ -1900,7 +1883,7 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 		return err == -ENOMEM || err == -E2BIG ? err : -EINVAL;
 	}
 	/* the walker copies short prefixes as PRE_FAST-byte blocks */
-	if (grow((void **)&p->text, p->text_len + PRE_FAST, &p->text_cap, 1)) {
+	if (array_grow((void **)&p->text, p->text_len + PRE_FAST, &p->text_cap, 1)) {
 		fmt_plan_free(p);
 		return -ENOMEM;
 	}
@@ -1977,7 +1960,7 @@ static int add_field(struct flat *fl, uint32_t type_id, uint64_t bit_off, uint32
 	if ((err = build_plan(fl->btf, type_id, bit_off, bfs, &plan)))
 		return err;
 	if (fl->ff->n >= INT32_MAX / 2 ||
-	    grow((void **)&fl->ff->f, (size_t)fl->ff->n + 1, &cap, sizeof(*f))) {
+	    array_grow((void **)&fl->ff->f, (size_t)fl->ff->n + 1, &cap, sizeof(*f))) {
 		fmt_plan_free(plan);
 		return -ENOMEM;
 	}

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "decl_order.h"
+#include "strbuf.h"
 #include "readfile.h"
 
 struct blob {
@@ -113,23 +114,6 @@ struct abbrevs {
 	size_t na, acap;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t c = *cap ? *cap : 32;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (c < need)
-		c *= 2;
-	q = realloc(*p, c * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 static int read_abbrevs(const struct blob *ab, uint64_t off, struct abbrevs *t)
 {
 	struct rd r = { ab->p + (off < ab->n ? off : ab->n), ab->p + ab->n };
@@ -153,12 +137,12 @@ static int read_abbrevs(const struct blob *ab, uint64_t off, struct abbrevs *t)
 				at.implicit = (int64_t)rd_uleb(&r);	/* sign does not matter here */
 			if (r.bad || (!at.name && !at.form))
 				break;
-			if (grow((void **)&t->a, &t->acap, t->na + 1, sizeof(*t->a)))
+			if (array_grow((void **)&t->a, t->na + 1, &t->acap, sizeof(*t->a)))
 				return -ENOMEM;
 			t->a[t->na++] = at;
 		}
 		a.n = (uint32_t)(t->na - a.first);
-		if (grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v)))
+		if (array_grow((void **)&t->v, t->n + 1, &t->cap, sizeof(*t->v)))
 			return -ENOMEM;
 		t->v[t->n++] = a;
 	}
@@ -263,7 +247,7 @@ static int add_decl(struct decl_order *d, const char *name, uint64_t file, uint6
 {
 	char *s;
 
-	if (grow((void **)&d->v, &d->cap, d->n + 1, sizeof(*d->v)))
+	if (array_grow((void **)&d->v, d->n + 1, &d->cap, sizeof(*d->v)))
 		return -ENOMEM;
 	s = strdup(name);
 	if (!s)

@@ -76,3 +76,20 @@ const char *sb_cstr(struct strbuf *sb)
 	sb->buf[sb->len] = '\0';
 	return sb->buf;
 }
+
+int array_grow(void **v, size_t need, size_t *cap, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	n = realloc(*v, c * elem);
+	if (!n)
+		return -ENOMEM;
+	*v = n;
+	*cap = c;
+	return 0;
+}

@@ -21,6 +21,9 @@ int sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(pri
 /* Append decimal text of an unsigned / signed 64-bit integer. */
 void sb_u64(struct strbuf *sb, uint64_t v);
 void sb_s64(struct strbuf *sb, int64_t v);
+/* Grow the array *v of *cap elements of elem bytes (doubling, from 16) so it
+ * holds at least need: 0 or -ENOMEM (the array is kept). */
+int array_grow(void **v, size_t need, size_t *cap, size_t elem);
 /* NUL-terminate without counting the NUL in len; returns sb->buf ("" on error). */
 const char *sb_cstr(struct strbuf *sb);
 
