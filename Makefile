@@ -8,7 +8,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libbpf libelf zlib libmicrohttpd libcjson
+PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -Irunner -Iinclude $(shell pkg-config --cflags $(PKGS))

@@ -3,6 +3,19 @@
 #define EBPFCTL_CLI_H
 
 #include "rerr.h"
+#include "runner.h"
+
+/* run's and check's command line (cmd_run.c) */
+struct run_args {
+	struct runner_opts o;
+	struct runner_set *sets;
+	struct runner_hist_buckets *hb;
+	const char **ifaces;
+	struct runner_attach *attach;
+};
+
+int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status);
+void run_args_free(struct run_args *a);
 
 /* Exit statuses (DESIGN.md section 6). */
 #define EXIT_OK		0
@@ -10,8 +23,10 @@
 #define EXIT_USAGE	64
 
 int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_build(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 /* Print `error: <msg>` (+ `hint: <hint>`) and return the exit status for it. */

@@ -12,21 +12,24 @@
 #include "runner.h"
 
 static const char run_help[] =
-"Usage: ebpfctl run OBJECT [OPTIONS]\n"
+"Usage: ebpfctl run OBJECT... [OPTIONS]\n"
 "\n"
-"Load the BPF object OBJECT, attach every program, and export its maps:\n"
+"Load each BPF object, attach every program, and export their maps:\n"
 "maps in SEC(\".maps.print\") become JSON lines on stdout, SEC(\".maps.counter\"),\n"
 "\".maps.gauge\" and \".maps.hist\" become Prometheus metrics on /metrics.\n"
 "Maps named print_*, counter_*, gauge_*, hist_* in SEC(\".maps\") work too.\n"
+"With several objects: one process, one /metrics, and every JSON line\n"
+"carries \"object\":\"<file name without .bpf.o>\" right after \"time\".\n"
 "\n"
 "Options:\n"
 "  --metrics-addr HOST:PORT  serve /metrics here (default 0.0.0.0:9091;\n"
 "                            IPv6 as [::1]:9091)\n"
 "  --no-metrics              do not serve /metrics\n"
-"  --set VAR=VALUE           set a global (const volatile, .data or .bss)\n"
+"  --set [OBJ:]VAR=VALUE     set a global (const volatile, .data or .bss)\n"
 "                            before load; parsed by its BTF type: integers\n"
 "                            (decimal or 0x hex), true/false, enum names,\n"
-"                            strings for char arrays. Repeatable.\n"
+"                            strings for char arrays. Applies to every object\n"
+"                            declaring VAR, or to object OBJ. Repeatable.\n"
 "  --interval DURATION       how often hash/array print maps and iter/\n"
 "                            programs are read (default 1s)\n"
 "  --duration DURATION       exit cleanly (status 0) after this long\n"
@@ -36,6 +39,30 @@ static const char run_help[] =
 "                            (default: log2 buckets). Repeatable.\n"
 "  --max-series N            label sets kept per map: ring buffer/perf maps\n"
 "                            (default 10000); hash/array maps only when given\n"
+"\n"
+"Attach targets:\n"
+"  --iface NAME              attach xdp and tc programs to this network\n"
+"                            interface. Repeatable.\n"
+"  --xdp-mode MODE           auto (native, else generic), native or generic\n"
+"  --cgroup PATH             cgroup v2 directory for cgroup programs\n"
+"                            (default: the cgroup v2 root)\n"
+"  --sample-freq HZ          perf_event programs sample every CPU at HZ\n"
+"                            (default 49)\n"
+"  --attach PROG=TARGET      give program PROG its target: PATH:FUNC[+OFF]\n"
+"                            (uprobe), PATH:PROVIDER:NAME (usdt), an interface\n"
+"                            (xdp, tc), a cgroup path, a kernel function\n"
+"                            (kprobe, fentry, fexit), CATEGORY/NAME\n"
+"                            (tracepoint). Repeatable.\n"
+"  --pid PID                 uprobes and usdt (and perf_event sampling) only\n"
+"                            in this process\n"
+"  --bpf-stats               turn on the kernel's BPF run-time stats for the\n"
+"                            run: ebpfctl_program_runs_total and\n"
+"                            ebpfctl_program_run_seconds_total; with\n"
+"                            --duration, each program's cost at exit\n"
+"  --folded FILE             write counter maps keyed by stack ids as folded\n"
+"                            stacks (flame graph input), every --interval\n"
+"                            and at exit\n"
+"\n"
 "  -v, --verbose             show libbpf's messages (twice: debug)\n"
 "  -h, --help                show this help\n"
 "\n"
@@ -54,6 +81,15 @@ enum {
 	OPT_NAMESPACE,
 	OPT_HIST_BUCKETS,
 	OPT_MAX_SERIES,
+	OPT_IFACE,
+	OPT_XDP_MODE,
+	OPT_CGROUP,
+	OPT_PID,
+	OPT_ATTACH,
+	OPT_SAMPLE_FREQ,
+	OPT_BPF_STATS,
+	OPT_FOLDED,
+	OPT_LOAD_ONLY,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +101,15 @@ static const struct option long_opts[] = {
 	{ "metrics-namespace", required_argument, NULL, OPT_NAMESPACE },
 	{ "hist-buckets", required_argument, NULL, OPT_HIST_BUCKETS },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "iface", required_argument, NULL, OPT_IFACE },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "sample-freq", required_argument, NULL, OPT_SAMPLE_FREQ },
+	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -88,14 +133,6 @@ static void arm_duration(void *ctx)
 	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
 		it.it_value.tv_usec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static int duration_opt(const char *opt, const char *v, uint64_t *ns)
-{
-	if (parse_duration(v, ns))
-		return cli_usage_error("run: %s '%s': expected a positive duration like 500ms, 2s or 1m30s", opt,
-				       v);
-	return 0;
 }
 
 static bool valid_namespace(const char *s)
@@ -158,121 +195,235 @@ static int parse_buckets(const char *arg, struct runner_hist_buckets *hb)
 	return hb->n ? 0 : -EINVAL;
 }
 
-int cmd_run(int argc, char **argv)
+/* A positive decimal integer up to max. */
+static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
 {
-	struct runner_opts o;
-	struct runner_set *sets = calloc((size_t)argc, sizeof(*sets));
-	struct runner_hist_buckets *hb = calloc((size_t)argc, sizeof(*hb));
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v && *v <= max;
+}
+
+void run_args_free(struct run_args *a)
+{
+	for (int i = 0; i < a->o.n_hist_buckets; i++) {
+		free((char *)a->hb[i].map);
+		free(a->hb[i].bounds);
+	}
+	free(a->hb);
+	free(a->sets);
+	free(a->ifaces);
+	free(a->attach);
+}
+
+/* Parse `run`'s (and `check`'s) command line into a->o.  0, or the exit
+ * status to return (help printed, usage error reported). */
+int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status)
+{
+	struct runner_opts *o = &a->o;
 	const char *addr = NULL;
-	bool no_metrics = false;
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct rerr err = {};
+	bool no_metrics = false, check = !strcmp(cmd, "check");
 	int c, ret;
 
-	if (!sets || !hb)
-		return EXIT_FAIL;
-	runner_opts_init(&o);
+	memset(a, 0, sizeof(*a));
+	a->sets = calloc((size_t)argc, sizeof(*a->sets));
+	a->hb = calloc((size_t)argc, sizeof(*a->hb));
+	a->ifaces = calloc((size_t)argc, sizeof(*a->ifaces));
+	a->attach = calloc((size_t)argc, sizeof(*a->attach));
+	*status = EXIT_FAIL;
+	if (!a->sets || !a->hb || !a->ifaces || !a->attach)
+		return -1;
+	runner_opts_init(o);
 	opterr = 0;
 	optind = 1;
+#define USAGE(...) do { *status = cli_usage_error(__VA_ARGS__); return -1; } while (0)
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_METRICS_ADDR:
 			if (!valid_addr(optarg))
-				return cli_usage_error("run: --metrics-addr '%s': expected HOST:PORT, e.g. "
-						       "0.0.0.0:9091 or [::1]:9091",
-						       optarg);
+				USAGE("%s: --metrics-addr '%s': expected HOST:PORT, e.g. 0.0.0.0:9091 or [::1]:9091", cmd,
+				      optarg);
 			addr = optarg;
 			break;
 		case OPT_NO_METRICS:
 			no_metrics = true;
 			break;
 		case OPT_SET: {
-			char *eq = strchr(optarg, '=');
+			char *eq = strchr(optarg, '='), *colon;
+			struct runner_set *st = &a->sets[o->n_sets];
 
 			if (!eq || eq == optarg)
-				return cli_usage_error("run: --set '%s': expected VAR=VALUE", optarg);
+				USAGE("%s: --set '%s': expected VAR=VALUE", cmd, optarg);
 			*eq = '\0';
-			sets[o.n_sets].name = optarg;
-			sets[o.n_sets++].value = eq + 1;
+			colon = strchr(optarg, ':');
+			if (colon) {
+				if (colon == optarg || !colon[1]) {
+					*eq = '=';
+					USAGE("%s: --set '%s': expected OBJECT:VAR=VALUE", cmd, optarg);
+				}
+				*colon = '\0';
+				st->object = optarg;
+				st->name = colon + 1;
+			} else {
+				st->name = optarg;
+			}
+			st->value = eq + 1;
+			o->n_sets++;
 			break;
 		}
 		case OPT_INTERVAL:
-			if (duration_opt("--interval", optarg, &o.interval_ns))
-				return EXIT_USAGE;
+			if (parse_duration(optarg, &o->interval_ns))
+				USAGE("%s: --interval '%s': expected a positive duration like 500ms, 2s or 1m30s", cmd,
+				      optarg);
 			break;
 		case OPT_DURATION:
-			if (duration_opt("--duration", optarg, &o.duration_ns))
-				return EXIT_USAGE;
+			if (parse_duration(optarg, &o->duration_ns))
+				USAGE("%s: --duration '%s': expected a positive duration like 500ms, 2s or 1m30s", cmd,
+				      optarg);
 			break;
 		case OPT_NAMESPACE:
 			if (!valid_namespace(optarg))
-				return cli_usage_error("run: --metrics-namespace '%s': must match [a-zA-Z_][a-zA-Z0-9_]*",
-						       optarg);
-			o.metrics_ns = optarg;
+				USAGE("%s: --metrics-namespace '%s': must match [a-zA-Z_][a-zA-Z0-9_]*", cmd, optarg);
+			o->metrics_ns = optarg;
 			break;
 		case OPT_HIST_BUCKETS:
-			if (parse_buckets(optarg, &hb[o.n_hist_buckets]))
-				return cli_usage_error("run: --hist-buckets '%s': expected MAP=B1,B2,... with "
-						       "increasing numbers",
-						       optarg);
-			o.n_hist_buckets++;
+			if (parse_buckets(optarg, &a->hb[o->n_hist_buckets]))
+				USAGE("%s: --hist-buckets '%s': expected MAP=B1,B2,... with increasing numbers", cmd,
+				      optarg);
+			o->n_hist_buckets++;
 			break;
 		case OPT_MAX_SERIES: {
-			char *end;
 			unsigned long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || errno || !v || v > 100000000 || optarg[0] == '-')
-				return cli_usage_error("run: --max-series '%s': expected a positive integer", optarg);
-			o.max_series = (unsigned int)v;
-			o.table_max_series = (unsigned int)v;
+			if (!parse_uint(optarg, 100000000, &v))
+				USAGE("%s: --max-series '%s': expected a positive integer", cmd, optarg);
+			o->max_series = (unsigned int)v;
+			o->table_max_series = (unsigned int)v;
 			break;
 		}
+		case OPT_IFACE:
+			if (!*optarg || strlen(optarg) >= 16 || strchr(optarg, '/') || strchr(optarg, ' '))
+				USAGE("%s: --iface '%s': expected a network interface name", cmd, optarg);
+			a->ifaces[o->n_ifaces++] = optarg;
+			break;
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "auto"))
+				o->xdp_mode = RUNNER_XDP_AUTO;
+			else if (!strcmp(optarg, "native"))
+				o->xdp_mode = RUNNER_XDP_NATIVE;
+			else if (!strcmp(optarg, "generic"))
+				o->xdp_mode = RUNNER_XDP_GENERIC;
+			else
+				USAGE("%s: --xdp-mode '%s': expected auto, native or generic", cmd, optarg);
+			break;
+		case OPT_CGROUP:
+			if (!*optarg)
+				USAGE("%s: --cgroup '': expected a cgroup v2 directory", cmd);
+			o->cgroup = optarg;
+			break;
+		case OPT_PID: {
+			unsigned long v;
+
+			if (!parse_uint(optarg, 0x7fffffff, &v))
+				USAGE("%s: --pid '%s': expected a process id", cmd, optarg);
+			o->pid = (int)v;
+			break;
+		}
+		case OPT_ATTACH: {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || !eq[1])
+				USAGE("%s: --attach '%s': expected PROG=TARGET", cmd, optarg);
+			*eq = '\0';
+			a->attach[o->n_attach].prog = optarg;
+			a->attach[o->n_attach++].target = eq + 1;
+			break;
+		}
+		case OPT_SAMPLE_FREQ: {
+			unsigned long v;
+
+			if (!parse_uint(optarg, 100000, &v))
+				USAGE("%s: --sample-freq '%s': expected a positive integer (Hz)", cmd, optarg);
+			o->sample_freq = (unsigned int)v;
+			break;
+		}
+		case OPT_BPF_STATS:
+			o->bpf_stats = true;
+			break;
+		case OPT_FOLDED:
+			if (!*optarg)
+				USAGE("%s: --folded '': expected a file name", cmd);
+			o->folded_path = optarg;
+			break;
+		case OPT_LOAD_ONLY:
+			if (!check) {
+				*status = cli_usage_error("%s: unknown option '--load-only'", cmd);
+				fprintf(stderr, "hint: --load-only is an option of 'ebpfctl check'\n");
+				return -1;
+			}
+			o->mode = RUNNER_CHECK_LOAD_ONLY;
+			break;
 		case 'v':
-			o.verbose++;
+			o->verbose++;
 			break;
 		case 'h':
-			fputs(run_help, stdout);
-			return EXIT_OK;
+			fputs(help, stdout);
+			*status = EXIT_OK;
+			return -1;
 		case ':':
-			return cli_usage_error("run: option '%s' needs a value", argv[optind - 1]);
+			USAGE("%s: option '%s' needs a value", cmd, argv[optind - 1]);
 		default:
 			if (optopt && optopt < 256)
-				ret = cli_usage_error("run: unknown option '-%c'", optopt);
+				ret = cli_usage_error("%s: unknown option '-%c'", cmd, optopt);
 			else
-				ret = cli_usage_error("run: unknown option '%s'", argv[optind - 1]);
-			fprintf(stderr, "hint: run 'ebpfctl run --help' for the options\n");
-			return ret;
+				ret = cli_usage_error("%s: unknown option '%s'", cmd, argv[optind - 1]);
+			fprintf(stderr, "hint: run 'ebpfctl %s --help' for the options\n", cmd);
+			*status = ret;
+			return -1;
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error("run: missing OBJECT (a compiled probe, e.g. probe.bpf.o)");
-	if (optind + 1 < argc)
-		return cli_usage_error("run: unexpected argument '%s'", argv[optind + 1]);
+		USAGE("%s: missing OBJECT (a compiled probe, e.g. probe.bpf.o)", cmd);
 	if (addr && no_metrics)
-		return cli_usage_error("run: --metrics-addr and --no-metrics cannot be used together");
-	o.object_path = argv[optind];
-	o.metrics_addr = no_metrics ? NULL : addr ? addr : "0.0.0.0:9091";
-	o.sets = sets;
-	o.hist_buckets = hb;
+		USAGE("%s: --metrics-addr and --no-metrics cannot be used together", cmd);
+#undef USAGE
+	if (check && o->mode != RUNNER_CHECK_LOAD_ONLY)
+		o->mode = RUNNER_CHECK;
+	o->objects = (const char *const *)&argv[optind];
+	o->n_objects = argc - optind;
+	o->metrics_addr = no_metrics || check ? NULL : addr ? addr : "0.0.0.0:9091";
+	o->sets = a->sets;
+	o->hist_buckets = a->hb;
+	o->ifaces = a->ifaces;
+	o->attach = a->attach;
+	return 0;
+}
 
-	cli_log_init(o.verbose);
+int cmd_run(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rerr err = {};
+	struct run_args a;
+	int ret, status;
+
+	if (run_args_parse(argc, argv, "run", run_help, &a, &status)) {
+		run_args_free(&a);
+		return status;
+	}
+	cli_log_init(a.o.verbose);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (o.duration_ns) {
+	if (a.o.duration_ns) {
 		sigaction(SIGALRM, &sa, NULL);
-		o.on_running = arm_duration;
-		o.on_running_ctx = &o.duration_ns;
+		a.o.on_running = arm_duration;
+		a.o.on_running_ctx = &a.o.duration_ns;
 	}
 
-	ret = runner_run(&o, &err);
-	for (int i = 0; i < o.n_hist_buckets; i++) {
-		free((char *)hb[i].map);
-		free(hb[i].bounds);
-	}
-	free(hb);
-	free(sets);
+	ret = runner_run(&a.o, &err);
+	run_args_free(&a);
 	return ret ? cli_report(&err) : EXIT_OK;
 }

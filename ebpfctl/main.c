@@ -14,9 +14,11 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
-	{ "run", cmd_run, "load a probe object, attach it, export its maps" },
+	{ "run", cmd_run, "load probe objects, attach them, export their maps" },
+	{ "check", cmd_check, "load and attach probe objects, report, detach (for CI)" },
 	{ "init", cmd_init, "scaffold a new probe source file" },
 	{ "build", cmd_build, "compile a probe source file into a BPF object" },
+	{ "doctor", cmd_doctor, "check what this machine lets ebpfctl do" },
 	{ "version", cmd_version, "print the version" },
 };
 
@@ -54,7 +56,7 @@ static void log_sink(void *ctx, enum rlog_level level, const char *msg)
 	int verbose = *(int *)ctx;
 	size_t n = strlen(msg);
 
-	if (level == RLOG_DETAIL)
+	if (level == RLOG_DETAIL || level == RLOG_NOTE)
 		fprintf(stderr, "%s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
 	else if (level == RLOG_WARN)
 		fprintf(stderr, "warning: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");

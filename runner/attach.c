@@ -8,64 +8,70 @@ struct sec_kind {
 	const char *prefix;	/* matched exactly or followed by '/' */
 	const char *kind;
 	const char *missing;	/* NULL: auto-attachable once a target is given */
+	enum attach_tgt tgt;
 	bool tracefs;
 	bool iter;
 	bool none;
+	bool ret;
 };
 
+#define NET_IFACE "a network interface"
+#define A_CGROUP "a cgroup"
+
 static const struct sec_kind kinds[] = {
-	{ "tracepoint", "tracepoint", .tracefs = true },
-	{ "tp", "tracepoint", .tracefs = true },
-	{ "raw_tracepoint", "raw tracepoint" },
-	{ "raw_tp", "raw tracepoint" },
-	{ "raw_tracepoint.w", "raw tracepoint" },
-	{ "raw_tp.w", "raw tracepoint" },
-	{ "tp_btf", "BTF tracepoint" },
-	{ "fentry", "fentry" },
-	{ "fexit", "fexit" },
-	{ "fmod_ret", "fmod_ret" },
-	{ "fentry.s", "fentry" },
-	{ "fexit.s", "fexit" },
-	{ "fmod_ret.s", "fmod_ret" },
-	{ "lsm", "lsm" },
-	{ "lsm.s", "lsm" },
-	{ "kprobe", "kprobe" },
-	{ "kretprobe", "kretprobe" },
+	{ "tracepoint", "tracepoint", .tgt = TGT_TRACEPOINT, .tracefs = true },
+	{ "tp", "tracepoint", .tgt = TGT_TRACEPOINT, .tracefs = true },
+	{ "raw_tracepoint", "raw tracepoint", .tgt = TGT_RAW_TP },
+	{ "raw_tp", "raw tracepoint", .tgt = TGT_RAW_TP },
+	{ "raw_tracepoint.w", "raw tracepoint", .tgt = TGT_RAW_TP },
+	{ "raw_tp.w", "raw tracepoint", .tgt = TGT_RAW_TP },
+	{ "tp_btf", "BTF tracepoint", .tgt = TGT_BTF },
+	{ "fentry", "fentry", .tgt = TGT_BTF },
+	{ "fexit", "fexit", .tgt = TGT_BTF },
+	{ "fmod_ret", "fmod_ret", .tgt = TGT_BTF },
+	{ "fentry.s", "fentry", .tgt = TGT_BTF },
+	{ "fexit.s", "fexit", .tgt = TGT_BTF },
+	{ "fmod_ret.s", "fmod_ret", .tgt = TGT_BTF },
+	{ "lsm", "lsm", .tgt = TGT_BTF },
+	{ "lsm.s", "lsm", .tgt = TGT_BTF },
+	{ "kprobe", "kprobe", .tgt = TGT_KPROBE },
+	{ "kretprobe", "kretprobe", .tgt = TGT_KPROBE, .ret = true },
 	{ "kprobe.multi", "kprobe.multi" },
 	{ "kretprobe.multi", "kretprobe.multi" },
-	{ "ksyscall", "ksyscall" },
-	{ "kretsyscall", "kretsyscall" },
-	{ "uprobe", "uprobe" },
-	{ "uretprobe", "uretprobe" },
-	{ "uprobe.s", "uprobe" },
-	{ "uretprobe.s", "uretprobe" },
-	{ "usdt", "usdt" },
+	{ "ksyscall", "ksyscall", .tgt = TGT_KSYSCALL },
+	{ "kretsyscall", "kretsyscall", .tgt = TGT_KSYSCALL, .ret = true },
+	{ "uprobe", "uprobe", .tgt = TGT_UPROBE },
+	{ "uretprobe", "uretprobe", .tgt = TGT_UPROBE, .ret = true },
+	{ "uprobe.s", "uprobe", .tgt = TGT_UPROBE },
+	{ "uretprobe.s", "uretprobe", .tgt = TGT_UPROBE, .ret = true },
+	{ "usdt", "usdt", .tgt = TGT_USDT },
 	{ "iter", "iter", .iter = true },
 	{ "iter.s", "iter", .iter = true },
-	{ "xdp", "xdp", "a network interface" },
-	{ "xdp.frags", "xdp", "a network interface" },
-	{ "tc", "tc", "a network interface and direction" },
-	{ "classifier", "tc", "a network interface and direction" },
-	{ "action", "tc action", "a network interface and direction" },
-	{ "cgroup", "cgroup", "a cgroup" },
-	{ "cgroup_skb", "cgroup_skb", "a cgroup" },
-	{ "lsm_cgroup", "lsm_cgroup", "a cgroup" },
-	{ "sockops", "sockops", "a cgroup" },
-	{ "sk_skb", "sk_skb", "a sockmap" },
-	{ "sk_msg", "sk_msg", "a sockmap" },
-	{ "sk_lookup", "sk_lookup", "a network namespace" },
-	{ "sk_reuseport", "sk_reuseport", "a socket" },
-	{ "socket", "socket filter", "a socket" },
-	{ "flow_dissector", "flow_dissector", "a network namespace" },
-	{ "perf_event", "perf_event", "a perf event (type and CPU)" },
-	{ "lwt_in", "lwt", "a route" },
-	{ "lwt_out", "lwt", "a route" },
-	{ "lwt_xmit", "lwt", "a route" },
-	{ "lwt_seg6local", "lwt", "a route" },
-	{ "struct_ops", "struct_ops", .none = true },
-	{ "struct_ops.s", "struct_ops", .none = true },
+	{ "xdp", "xdp", NET_IFACE, TGT_XDP },
+	{ "xdp.frags", "xdp", NET_IFACE, TGT_XDP },
+	{ "tc", "tc", NET_IFACE, TGT_TC },
+	{ "tcx", "tc", NET_IFACE, TGT_TC },
+	{ "classifier", "tc", NET_IFACE, TGT_TC },
+	{ "action", "tc action", "a tc action", TGT_NOFLAG },
+	{ "cgroup", "cgroup", A_CGROUP, TGT_CGROUP },
+	{ "cgroup_skb", "cgroup_skb", A_CGROUP, TGT_CGROUP },
+	{ "lsm_cgroup", "lsm_cgroup", A_CGROUP, TGT_CGROUP },
+	{ "sockops", "sockops", A_CGROUP, TGT_CGROUP },
+	{ "sk_skb", "sk_skb", "a sockmap", TGT_NOFLAG },
+	{ "sk_msg", "sk_msg", "a sockmap", TGT_NOFLAG },
+	{ "sk_lookup", "sk_lookup", "a network namespace", TGT_NOFLAG },
+	{ "sk_reuseport", "sk_reuseport", "a socket", TGT_NOFLAG },
+	{ "socket", "socket filter", "a socket", TGT_NOFLAG },
+	{ "flow_dissector", "flow_dissector", "a network namespace", TGT_NOFLAG },
+	{ "perf_event", "perf_event", "a perf event (type and CPU)", TGT_PERF },
+	{ "lwt_in", "lwt", "a route", TGT_NOFLAG },
+	{ "lwt_out", "lwt", "a route", TGT_NOFLAG },
+	{ "lwt_xmit", "lwt", "a route", TGT_NOFLAG },
+	{ "lwt_seg6local", "lwt", "a route", TGT_NOFLAG },
+	{ "struct_ops", "struct_ops", "a struct_ops map registration", TGT_NOFLAG },
+	{ "struct_ops.s", "struct_ops", "a struct_ops map registration", TGT_NOFLAG },
 	{ "syscall", "syscall", .none = true },
-	{ "netfilter", "netfilter", "a netfilter hook" },
+	{ "netfilter", "netfilter", "a netfilter hook", TGT_NOFLAG },
 };
 
 /* Auto-attach kinds whose bare section (no "/target") cannot attach. */
@@ -113,6 +119,9 @@ void attach_classify(const char *sec, struct attach_info *ai)
 	ai->target = sec[best_len] == '/' ? sec + best_len + 1 : "";
 	ai->tracefs = best->tracefs;
 	ai->iter = best->iter;
+	ai->tgt = best->tgt;
+	ai->retprobe = best->ret;
+	ai->egress = best->tgt == TGT_TC && !strcmp(ai->target, "egress");
 	if (best->none) {
 		ai->how = ATTACH_NONE;
 		ai->missing = NULL;
@@ -125,4 +134,16 @@ void attach_classify(const char *sec, struct attach_info *ai)
 		ai->how = ATTACH_AUTO;
 		ai->missing = NULL;
 	}
+}
+
+bool attach_sec_is_new_tc(const char *sec)
+{
+	static const char *const names[] = { "tc/ingress", "tc/egress", "tcx/ingress", "tcx/egress" };
+
+	if (sec[0] == '?')
+		sec++;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(sec, names[i]))
+			return true;
+	return false;
 }

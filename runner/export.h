@@ -44,6 +44,9 @@ struct export_map {
 	bool percpu;		/* PERCPU_HASH, LRU_PERCPU_HASH, PERCPU_ARRAY */
 	int ncpu;		/* libbpf_num_possible_cpus() */
 	bool is_event;		/* RINGBUF or PERF_EVENT_ARRAY */
+	/* the object's name when the run has several (JSON lines carry it
+	 * right after "time"); NULL with one object */
+	const char *object;
 };
 
 #endif

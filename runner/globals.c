@@ -286,7 +286,8 @@ unsupported:
 	return -EINVAL;
 }
 
-int globals_apply(struct bpf_object *obj, const struct runner_set *sets, int n, struct rerr *err)
+int globals_apply(struct bpf_object *obj, const struct runner_set *sets, int n, bool *used,
+		  struct rerr *err)
 {
 	const struct btf *btf = bpf_object__btf(obj);
 	struct strbuf sb = {}, why = {};
@@ -298,6 +299,8 @@ int globals_apply(struct bpf_object *obj, const struct runner_set *sets, int n, 
 		size_t sz;
 
 		for_each_global(obj, find_one, &f);
+		if (!f.ok && used)
+			continue;	/* another object may declare it */
 		if (!f.ok) {
 			sb_reset(&sb);
 			list_globals(obj, &sb);
@@ -328,6 +331,8 @@ int globals_apply(struct bpf_object *obj, const struct runner_set *sets, int n, 
 		}
 		memcpy(img + f.found.offset, tmp, f.found.size);
 		free(tmp);
+		if (used)
+			used[i] = true;
 	}
 out:
 	sb_free(&sb);

@@ -50,6 +50,10 @@ static void line_head(struct mm_map *mm, const char *time, const void *key, stru
 {
 	sb_add(out, "{\"time\":\"", 9);
 	sb_puts(out, time);
+	if (mm->em->object) {
+		sb_add(out, "\",\"object\":\"", 12);
+		fmt_json_str(out, mm->em->object, strlen(mm->em->object));
+	}
 	sb_add(out, "\",\"map\":\"", 9);
 	sb_puts(out, mm->json_name);
 	sb_add(out, "\",\"key\":", 8);

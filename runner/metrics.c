@@ -23,6 +23,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "metrics_int.h"
+#include "progstats.h"
 
 #ifndef EBPFCTL_VERSION
 #define EBPFCTL_VERSION "unknown"
@@ -37,6 +38,9 @@
 static const char *const self_names[] = {
 	"ebpfctl_build_info",
 	"ebpfctl_programs_attached",
+	"ebpfctl_program_info",
+	"ebpfctl_program_run_seconds_total",
+	"ebpfctl_program_runs_total",
 	"ebpfctl_events_read_total",
 	"ebpfctl_events_lost_total",
 	"ebpfctl_ringbuf_backlog_bytes",
@@ -168,6 +172,8 @@ int metrics_new(const struct metrics_opts *o, struct metrics **out)
 static void map_free(struct mm_map *mm)
 {
 	free(mm->name);
+	free(mm->owner);
+	sb_free(&mm->fam_list);
 	free(mm->json_name);
 	fmt_fields_free(mm->lfields);
 	for (int i = 0; i < mm->nlabels; i++)
@@ -363,13 +369,14 @@ static int register_family(struct metrics *m, struct mm_map *mm, const char *fam
 		for (int i = 0; i < 3 && !e; i++) {
 			sb_reset(&sb);
 			sb_printf(&sb, "%s%s", family, sfx[i]);
-			e = claim_name(m, sb_cstr(&sb), mm->name, err);
+			e = claim_name(m, sb_cstr(&sb), mm->owner, err);
 		}
 	}
 	if (!e)
-		e = claim_name(m, family, mm->name, err);
+		e = claim_name(m, family, mm->owner, err);
 	if (e)
 		goto out;
+	sb_printf(&mm->fam_list, "%s %s\n", family, prom_type_name(type));
 	for (int i = 0; i < mm->nlabels; i++)
 		labels[i] = mm->labels[i].name;
 	sb_reset(&sb);
@@ -1390,10 +1397,17 @@ int metrics_add_map(struct metrics *m, const struct export_map *em, struct rerr 
 	m->maps[m->nmaps++] = mm;
 	mm->em = em;
 	mm->name = strdup(em->name);
+	/* messages say "map '%s'": with several objects, which object's too */
+	if (em->object) {
+		if (asprintf(&mm->owner, "%s' of object '%s", em->name, em->object) < 0)
+			mm->owner = NULL;
+	} else {
+		mm->owner = strdup(em->name);
+	}
 	fmt_json_str(&sb, em->name, strlen(em->name));
 	mm->json_name = strdup(sb_cstr(&sb));
 	sb_free(&sb);
-	if (!mm->name || !mm->json_name)
+	if (!mm->name || !mm->json_name || !mm->owner)
 		return rerr_set(err, -ENOMEM, "map '%s': out of memory", em->name);
 	mm->kind = em->kind;
 	mm->ptype = em->kind == OUT_COUNTER ? PROM_COUNTER : em->kind == OUT_GAUGE ? PROM_GAUGE : PROM_HISTOGRAM;
@@ -1456,6 +1470,21 @@ void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_
 		RELAXED_ADD(&mm->events_lost, n);
 }
 
+void metrics_set_progstats(struct metrics *m, const struct progstats *ps)
+{
+	if (m)
+		m->progstats = ps;
+}
+
+int metrics_families(struct metrics *m, const struct export_map *em, struct strbuf *out)
+{
+	struct mm_map *mm = m ? mm_find(m, em) : NULL;
+
+	if (mm)
+		sb_add(out, mm->fam_list.buf, mm->fam_list.len);
+	return out->err;
+}
+
 void metrics_set_progs_attached(struct metrics *m, int n)
 {
 	if (m)
@@ -1464,10 +1493,18 @@ void metrics_set_progs_attached(struct metrics *m, int n)
 
 /* ---- self metrics ---- */
 
-static void self_map_sample(struct strbuf *out, const char *name, const char *map, uint64_t v)
+/* {object=...,map=...}: the object label only when the run has several. */
+static void self_map_sample(struct strbuf *out, const char *name, const char *object, const char *map,
+			    uint64_t v)
 {
 	sb_puts(out, name);
-	sb_add(out, "{map=\"", 6);
+	sb_putc(out, '{');
+	if (object) {
+		sb_add(out, "object=\"", 8);
+		prom_label_escape(out, object, strlen(object));
+		sb_add(out, "\",", 2);
+	}
+	sb_add(out, "map=\"", 5);
 	prom_label_escape(out, map, strlen(map));
 	sb_add(out, "\"} ", 3);
 	sb_u64(out, v);
@@ -1506,12 +1543,14 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 	sb_puts(out, "ebpfctl_programs_attached ");
 	sb_s64(out, RELAXED_LOAD(&m->progs_attached));
 	sb_putc(out, '\n');
+	if (m->progstats)
+		progstats_render(m->progstats, out);
 
 	put_header(out, "ebpfctl_events_read_total", "Records read from ring buffers and perf event arrays",
 		    PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_EVENT))
-			self_map_sample(out, "ebpfctl_events_read_total", m->maps[i]->name,
+			self_map_sample(out, "ebpfctl_events_read_total", m->maps[i]->em->object, m->maps[i]->name,
 					RELAXED_LOAD(&m->maps[i]->events_read));
 
 	put_header(out, "ebpfctl_events_lost_total",
@@ -1520,24 +1559,24 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 		    PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_EVENT))
-			self_map_sample(out, "ebpfctl_events_lost_total", m->maps[i]->name,
+			self_map_sample(out, "ebpfctl_events_lost_total", m->maps[i]->em->object, m->maps[i]->name,
 					RELAXED_LOAD(&m->maps[i]->events_lost));
 
 	put_header(out, "ebpfctl_ringbuf_backlog_bytes", "Bytes written to a ring buffer and not yet consumed",
 		    PROM_GAUGE);
 	for (int i = 0; i < m->nmaps; i++)
 		if (m->maps[i]->rb_pages)
-			self_map_sample(out, "ebpfctl_ringbuf_backlog_bytes", m->maps[i]->name,
+			self_map_sample(out, "ebpfctl_ringbuf_backlog_bytes", m->maps[i]->em->object, m->maps[i]->name,
 					ring_backlog(m->maps[i]->rb_pages, m->maps[i]->rb_len));
 	for (int i = 0; i < m->nrings; i++)
-		self_map_sample(out, "ebpfctl_ringbuf_backlog_bytes", m->rings[i].name,
+		self_map_sample(out, "ebpfctl_ringbuf_backlog_bytes", NULL, m->rings[i].name,
 				ring_backlog(m->rings[i].pages, m->rings[i].len));
 	put_header(out, "ebpfctl_ringbuf_size_bytes", "Ring buffer data size", PROM_GAUGE);
 	for (int i = 0; i < m->nmaps; i++)
 		if (m->maps[i]->rb_pages)
-			self_map_sample(out, "ebpfctl_ringbuf_size_bytes", m->maps[i]->name, m->maps[i]->max_entries);
+			self_map_sample(out, "ebpfctl_ringbuf_size_bytes", m->maps[i]->em->object, m->maps[i]->name, m->maps[i]->max_entries);
 	for (int i = 0; i < m->nrings; i++)
-		self_map_sample(out, "ebpfctl_ringbuf_size_bytes", m->rings[i].name, m->rings[i].size);
+		self_map_sample(out, "ebpfctl_ringbuf_size_bytes", NULL, m->rings[i].name, m->rings[i].size);
 
 	put_header(out, "ebpfctl_series", "Label sets kept for an event map (bounded by --max-series)",
 		    PROM_GAUGE);
@@ -1550,7 +1589,7 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 		pthread_mutex_lock(&mm->mu);
 		n = mm->series.n;
 		pthread_mutex_unlock(&mm->mu);
-		self_map_sample(out, "ebpfctl_series", mm->name, n);
+		self_map_sample(out, "ebpfctl_series", mm->em->object, mm->name, n);
 	}
 	put_header(out, "ebpfctl_series_dropped_total",
 		    "Label sets over --max-series: events with a new one (event maps), label sets left out of "
@@ -1558,24 +1597,24 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 		    PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_METRIC))
-			self_map_sample(out, "ebpfctl_series_dropped_total", m->maps[i]->name,
+			self_map_sample(out, "ebpfctl_series_dropped_total", m->maps[i]->em->object, m->maps[i]->name,
 					RELAXED_LOAD(&m->maps[i]->series_dropped));
 
 	put_header(out, "ebpfctl_map_entries",
 		    "Entries in a hash/array map at its last read (arrays: all elements)", PROM_GAUGE);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_TABLE) && RELAXED_LOAD(&m->maps[i]->entries_known))
-			self_map_sample(out, "ebpfctl_map_entries", m->maps[i]->name,
+			self_map_sample(out, "ebpfctl_map_entries", m->maps[i]->em->object, m->maps[i]->name,
 					RELAXED_LOAD(&m->maps[i]->entries));
 	put_header(out, "ebpfctl_map_max_entries", "Capacity of a hash/array map", PROM_GAUGE);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_TABLE))
-			self_map_sample(out, "ebpfctl_map_max_entries", m->maps[i]->name, m->maps[i]->max_entries);
+			self_map_sample(out, "ebpfctl_map_max_entries", m->maps[i]->em->object, m->maps[i]->name, m->maps[i]->max_entries);
 
 	put_header(out, "ebpfctl_map_read_errors_total",
 		    "Failed map reads and records that could not be decoded", PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
-		self_map_sample(out, "ebpfctl_map_read_errors_total", m->maps[i]->name,
+		self_map_sample(out, "ebpfctl_map_read_errors_total", m->maps[i]->em->object, m->maps[i]->name,
 				RELAXED_LOAD(&m->maps[i]->read_errors));
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -53,6 +53,12 @@ void metrics_events_read(struct metrics *m, const struct export_map *em, uint64_
 /* perf buffer lost-sample callback. */
 void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_t n);
 void metrics_set_progs_attached(struct metrics *m, int n);
+struct progstats;
+/* Program cost families rendered after ebpfctl_programs_attached; ps must
+ * outlive the metrics server. */
+void metrics_set_progstats(struct metrics *m, const struct progstats *ps);
+/* Append "family type\n" for every family em exports (check's report). */
+int metrics_families(struct metrics *m, const struct export_map *em, struct strbuf *out);
 /* Backlog of a ring buffer that is not exported (exported ones are
  * registered by metrics_add_map): its positions are mmapped read-only. */
 int metrics_add_ringbuf(struct metrics *m, const char *name, int fd, uint32_t size);

@@ -44,6 +44,8 @@ struct mm_ehist {
 struct mm_map {
 	const struct export_map *em;
 	char *name;			/* real map name */
+	char *owner;			/* for messages: name, or "name' of object 'obj" */
+	struct strbuf fam_list;		/* "family type\n" per registered family */
 	char *json_name;		/* JSON-escaped, for print lines */
 	enum out_kind kind;
 	enum prom_type ptype;
@@ -141,6 +143,7 @@ struct metrics {
 	int nnames;
 	pthread_mutex_t render_mu;
 	int progs_attached;
+	const struct progstats *progstats;
 	struct strbuf scratch;
 };
 

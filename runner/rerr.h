@@ -22,7 +22,8 @@ void rerr_hint(struct rerr *err, const char *fmt, ...) __attribute__((format(pri
 
 /* Logging sink: the CLI decides what to show. */
 /* RLOG_DETAIL: multi-line text shown verbatim before an error (verifier log). */
-enum rlog_level { RLOG_WARN, RLOG_INFO, RLOG_DEBUG, RLOG_DETAIL };
+/* RLOG_NOTE: a line the user asked for (e.g. program costs at exit), always shown. */
+enum rlog_level { RLOG_WARN, RLOG_INFO, RLOG_DEBUG, RLOG_DETAIL, RLOG_NOTE };
 typedef void (*rlog_fn)(void *ctx, enum rlog_level level, const char *msg);
 void rlog_set_sink(rlog_fn fn, void *ctx);
 void rlog(enum rlog_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -28,7 +28,9 @@
 #include "http.h"
 #include "output.h"
 #include "readfile.h"
+#include "progstats.h"
 #include "runner.h"
+#include "targets.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -70,15 +72,18 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* ---- per-run state ---- */
 
+struct robj;
+
 struct ev_map {
 	struct export_map em;
 	struct bpf_map *map;
 	int decl;			/* declaration order (see cmp_decl) */
 	struct fmt_plan *plan;		/* event/value type plan (print) */
-	char *line_prefix;		/* `","map":"NAME","event":` */
+	char *line_prefix;		/* `","map":"NAME","event":` (object first when several) */
 	size_t line_prefix_len;
 	struct perf_buffer *pb;
 	struct runner *r;
+	struct robj *o;
 	uint64_t events;
 	uint64_t lost;
 	uint64_t short_records;
@@ -90,22 +95,37 @@ struct iter_prog {
 	char *prefix;			/* `","program":"NAME","line":"` */
 };
 
-struct runner {
-	const struct runner_opts *opts;
-	struct rerr *err;
+/* One object of the run: its file, libbpf object and exported maps. */
+struct robj {
+	const char *path;		/* as given */
+	char name[256];			/* file name without .bpf.o/.o */
+	const char *tag;		/* name when the run has several objects, else NULL */
+	void *file;
+	size_t file_len;
 	struct bpf_object *obj;
 	struct elf_maps_info info;
 	struct decl_order decl;		/* source order of the object's globals */
 	struct ev_map *maps;
 	int n_maps;
-	struct bpf_link **links;
-	int n_links;
+	int n_progs;			/* programs loaded */
+};
+
+struct runner {
+	const struct runner_opts *opts;
+	struct rerr *err;
+	struct robj *objs;
+	int n_objs;
+	struct tgt_opts topts;
+	struct tgt_attach_arg *attach;
+	struct tgt_set tgts;
 	struct iter_prog *iters;
 	int n_iters;
 	struct ring_buffer *rb;
 	int epfd;
 	struct output out;
 	struct metrics *metrics;
+	struct progstats progs;
+	int stats_fd;			/* BPF_ENABLE_STATS while --bpf-stats */
 	struct http_server *http;
 	const char *tracefs_mount;	/* where we mounted tracefs, if we did */
 	struct timespec now;		/* CLOCK_REALTIME of the line being written */
@@ -114,21 +134,25 @@ struct runner {
 	uint64_t min_ring;		/* smallest ring buffer (bytes) */
 };
 
+#define for_each_ev_map(r, oi, mi, m)                                                  \
+	for (int oi = 0; oi < (r)->n_objs; oi++)                                      \
+		for (int mi = 0; mi < (r)->objs[oi].n_maps && ((m) = &(r)->objs[oi].maps[mi]); mi++)
+
 /* ---- object open ---- */
 
 /* The .maps section suffix the map was declared in ("" for plain .maps). */
-static const char *map_suffix(struct runner *r, const char *name)
+static const char *map_suffix(struct robj *o, const char *name)
 {
-	for (int i = 0; i < r->info.n; i++)
-		if (!strcmp(r->info.maps[i].map, name))
-			return r->info.maps[i].suffix;
+	for (int i = 0; i < o->info.n; i++)
+		if (!strcmp(o->info.maps[i].map, name))
+			return o->info.maps[i].suffix;
 	return "";
 }
 
 /* Decided by the error, never by the user id: the kernel said no. */
-static int report_eperm(struct runner *r, int e)
+static int report_eperm(struct runner *r, const char *path, int e)
 {
-	rerr_set(r->err, e, "%s: %s", r->opts->object_path, strerror(-e));
+	rerr_set(r->err, e, "%s: %s", path, strerror(-e));
 	rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
 	return e;
 }
@@ -147,22 +171,22 @@ static int cmp_decl(const void *a, const void *b)
 /* Classify every map, fix ring buffers and perf arrays so the kernel accepts
  * them, and remember each exported map's BTF types (before load: after it
  * libbpf has dropped the ring buffer's value type). */
-static int prepare_maps(struct runner *r)
+static int prepare_maps(struct runner *r, struct robj *o)
 {
-	const struct btf *btf = bpf_object__btf(r->obj);
+	const struct btf *btf = bpf_object__btf(o->obj);
 	struct bpf_map *map;
 	int ncpu = libbpf_num_possible_cpus();
 	int n = 0;
 
 	if (ncpu < 0)
 		return rerr_set(r->err, ncpu, "cannot read possible CPUs: %s", strerror(-ncpu));
-	bpf_object__for_each_map(map, r->obj)
+	bpf_object__for_each_map(map, o->obj)
 		n++;
-	r->maps = calloc(n ? n : 1, sizeof(*r->maps));
-	if (!r->maps)
+	o->maps = calloc(n ? n : 1, sizeof(*o->maps));
+	if (!o->maps)
 		return -ENOMEM;
 
-	bpf_object__for_each_map(map, r->obj) {
+	bpf_object__for_each_map(map, o->obj) {
 		/* bpf_map__reuse_fd() replaces the name with the kernel's 15-char
 		 * copy: keep our own */
 		char name[256];
@@ -176,7 +200,7 @@ static int prepare_maps(struct runner *r)
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(name, sizeof(name), "%s", bpf_map__name(map));
-		suffix = map_suffix(r, name);
+		suffix = map_suffix(o, name);
 		k = out_kind_from_suffix(suffix);
 		if (k < 0)
 			return rerr_set(r->err, -EINVAL,
@@ -201,7 +225,7 @@ static int prepare_maps(struct runner *r)
 			if (fd < 0) {
 				e = -errno;
 				if (e == -EPERM || e == -EACCES)
-					return report_eperm(r, e);
+					return report_eperm(r, o->path, e);
 				return rerr_set(r->err, e, "map '%s': cannot create ring buffer: %s", name,
 						strerror(-e));
 			}
@@ -234,9 +258,11 @@ static int prepare_maps(struct runner *r)
 		if (!btf)
 			return rerr_set(r->err, -EINVAL, "map '%s': object has no BTF", name);
 
-		struct ev_map *m = &r->maps[r->n_maps++];
+		struct ev_map *m = &o->maps[o->n_maps++];
 
 		m->r = r;
+		m->o = o;
+		m->em.object = o->tag;
 		m->map = map;
 		m->decl = btf__find_by_name_kind(btf, name, BTF_KIND_VAR);
 		m->em.name = strdup(name);
@@ -262,6 +288,10 @@ static int prepare_maps(struct runner *r)
 			if (e)
 				return rerr_set(r->err, e, "map '%s': cannot decode its value type: %s", name,
 						strerror(-e));
+			if (o->tag) {
+				sb_puts(&sb, "\",\"object\":\"");
+				fmt_json_str(&sb, o->tag, strlen(o->tag));
+			}
 			sb_puts(&sb, "\",\"map\":\"");
 			fmt_json_str(&sb, name, strlen(name));
 			sb_puts(&sb, "\",\"event\":");
@@ -273,14 +303,14 @@ static int prepare_maps(struct runner *r)
 		}
 	}
 	{
-		bool all = r->n_maps > 0;
+		bool all = o->n_maps > 0;
 
-		for (int i = 0; i < r->n_maps && all; i++)
-			all = decl_order_rank(&r->decl, r->maps[i].em.name) >= 0;
-		for (int i = 0; i < r->n_maps && all; i++)
-			r->maps[i].decl = decl_order_rank(&r->decl, r->maps[i].em.name);
+		for (int i = 0; i < o->n_maps && all; i++)
+			all = decl_order_rank(&o->decl, o->maps[i].em.name) >= 0;
+		for (int i = 0; i < o->n_maps && all; i++)
+			o->maps[i].decl = decl_order_rank(&o->decl, o->maps[i].em.name);
 	}
-	qsort(r->maps, (size_t)r->n_maps, sizeof(*r->maps), cmp_decl);
+	qsort(o->maps, (size_t)o->n_maps, sizeof(*o->maps), cmp_decl);
 	return 0;
 }
 
@@ -388,11 +418,11 @@ static bool report_map_failure(struct runner *r, const char *log, int e)
 }
 
 /* libbpf logs "prog 'NAME': -- BEGIN PROG LOAD LOG --" ... "-- END PROG LOAD LOG --" */
-static int report_load_failure(struct runner *r, int e)
+static int report_load_failure(struct runner *r, struct robj *o, int e)
 {
 	const char *log = sb_cstr(&libbpf_log);
 	const char *b = strstr(log, "-- BEGIN PROG LOAD LOG --");
-	const char *path = r->opts->object_path;
+	const char *path = o->path;
 
 	if (b) {
 		const char *q = b, *name_end, *name;
@@ -421,7 +451,7 @@ static int report_load_failure(struct runner *r, int e)
 				verifier_reason(b, end, e));
 	}
 	if (e == -EPERM || e == -EACCES)
-		return report_eperm(r, e);
+		return report_eperm(r, path, e);
 	/* map creation and other failures: libbpf's last lines say what */
 	if (report_map_failure(r, log, e))
 		return e;
@@ -430,7 +460,7 @@ static int report_load_failure(struct runner *r, int e)
 
 /* Programs only referenced from a PROG_ARRAY's initial values are tail-call
  * targets: loaded, never attached.  libbpf fills the arrays at load. */
-static bool is_tail_target(struct runner *r, struct bpf_program *prog)
+static bool is_tail_target(struct robj *o, struct bpf_program *prog)
 {
 	struct bpf_prog_info info = {};
 	uint32_t len = sizeof(info);
@@ -438,7 +468,7 @@ static bool is_tail_target(struct runner *r, struct bpf_program *prog)
 
 	if (bpf_program__fd(prog) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 		return false;
-	bpf_object__for_each_map(map, r->obj) {
+	bpf_object__for_each_map(map, o->obj) {
 		uint32_t n;
 
 		if (bpf_map__type(map) != BPF_MAP_TYPE_PROG_ARRAY)
@@ -489,12 +519,12 @@ static int ensure_tracefs(struct runner *r)
  * which needs a BPF filesystem at the pin root.  Like bpftool, mount one there
  * when the directory is not one yet.  It is left mounted: pins exist to
  * outlive the run, and the next run must find them. */
-static int ensure_bpffs(struct runner *r)
+static int ensure_bpffs(struct runner *r, struct robj *o)
 {
 	struct bpf_map *map;
 	char dir[PATH_MAX];
 
-	bpf_object__for_each_map(map, r->obj) {
+	bpf_object__for_each_map(map, o->obj) {
 		const char *pin = bpf_map__pin_path(map), *slash;
 		struct statfs sf;
 		int e;
@@ -508,7 +538,7 @@ static int ensure_bpffs(struct runner *r)
 		if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
 			e = -errno;
 			if (e == -EPERM || e == -EACCES)
-				return report_eperm(r, e);
+				return report_eperm(r, o->path, e);
 			rerr_set(r->err, e, "map '%s': cannot pin at %s: %s is not a BPF filesystem and mounting one failed: %s",
 				 bpf_map__name(map), pin, dir, strerror(-e));
 			rerr_hint(r->err, "mount one: mount -t bpf bpf %s", dir);
@@ -520,71 +550,60 @@ static int ensure_bpffs(struct runner *r)
 	return 0;
 }
 
-static int attach_programs(struct runner *r)
+static int iter_add(struct runner *r, struct robj *o, struct bpf_program *prog, struct bpf_link *link)
+{
+	const char *name = bpf_program__name(prog);
+	struct iter_prog *it = &r->iters[r->n_iters++];
+	struct strbuf sb = {};
+
+	it->prog = prog;
+	it->link = link;
+	if (o->tag) {
+		sb_puts(&sb, "\",\"object\":\"");
+		fmt_json_str(&sb, o->tag, strlen(o->tag));
+	}
+	sb_puts(&sb, "\",\"program\":\"");
+	fmt_json_str(&sb, name, strlen(name));
+	sb_puts(&sb, "\",\"line\":\"");
+	it->prefix = strdup(sb_cstr(&sb));
+	sb_free(&sb);
+	return it->prefix ? 0 : -ENOMEM;
+}
+
+/* Every loaded program that is not a tail-call target, attached as its
+ * section and the target options say (targets.c); with ATTACH false
+ * (check --load-only) only counted. */
+static int attach_programs(struct runner *r, struct robj *o, bool attach)
 {
 	struct bpf_program *prog;
-	int n = 0;
 
-	bpf_object__for_each_program(prog, r->obj)
-		n++;
-	r->links = calloc(n ? n : 1, sizeof(*r->links));
-	r->iters = calloc(n ? n : 1, sizeof(*r->iters));
-	if (!r->links || !r->iters)
-		return -ENOMEM;
-
-	bpf_object__for_each_program(prog, r->obj) {
-		const char *name = bpf_program__name(prog);
+	bpf_object__for_each_program(prog, o->obj) {
 		struct attach_info ai;
 		struct bpf_link *link;
 		int e;
 
-		if (!bpf_program__autoload(prog) || is_tail_target(r, prog))
+		if (!bpf_program__autoload(prog))
+			continue;
+		o->n_progs++;
+		e = progstats_add(&r->progs, o->name, r->n_objs > 1, bpf_program__name(prog),
+				  libbpf_bpf_prog_type_str(bpf_program__type(prog)), bpf_program__fd(prog));
+		if (e)
+			return e;
+		if (!attach || is_tail_target(o, prog))
 			continue;
 		attach_classify(bpf_program__section_name(prog), &ai);
-		if (ai.how == ATTACH_NONE)
-			continue;
-		if (ai.how == ATTACH_NEEDS_TARGET) {
-			rerr_set(r->err, -EINVAL, "program '%s': cannot attach %s: needs %s", name, ai.kind,
-				 ai.missing);
-			rerr_hint(r->err, "ebpfctl has no flag for this target yet; mark the program SEC(\"?%s\") to "
-					  "load it without attaching",
-				  bpf_program__section_name(prog));
-			return -EINVAL;
-		}
 		if (ai.tracefs) {
 			e = ensure_tracefs(r);
 			if (e)
 				return e;
 		}
-		link = bpf_program__attach(prog);
-		if (!link) {
-			e = -errno;
-			if (!e)
-				e = -EINVAL;
-			rerr_set(r->err, e, "program '%s': cannot attach %s%s%s: %s", name, ai.kind,
-				 *ai.target ? " " : "", ai.target, strerror(-e));
-			if (e == -EPERM || e == -EACCES)
-				rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
-			else if (e == -ENOENT && !strncmp(ai.kind, "kprobe", 6) &&
-				 access("/sys/bus/event_source/devices/kprobe", F_OK))
-				rerr_hint(r->err, "this kernel has no kprobe support (CONFIG_KPROBES is off): use a "
-						  "tracepoint, raw_tp, tp_btf or fentry program");
+		e = tgt_attach_prog(&r->tgts, o->name, prog, &r->topts, &link, r->err);
+		if (e)
 			return e;
-		}
-		r->links[r->n_links++] = link;
-		if (ai.iter) {
-			struct iter_prog *it = &r->iters[r->n_iters++];
-			struct strbuf sb = {};
-
-			it->prog = prog;
-			it->link = link;
-			sb_puts(&sb, "\",\"program\":\"");
-			fmt_json_str(&sb, name, strlen(name));
-			sb_puts(&sb, "\",\"line\":\"");
-			it->prefix = strdup(sb_cstr(&sb));
-			sb_free(&sb);
-			if (!it->prefix)
-				return -ENOMEM;
+		if (link) {
+			e = iter_add(r, o, prog, link);
+			if (e)
+				return e;
 		}
 	}
 	return 0;
@@ -671,14 +690,14 @@ static int epoll_add(int epfd, int fd, void *ptr)
 
 static int setup_consumers(struct runner *r)
 {
+	struct ev_map *m;
 	int e;
 
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
 		return rerr_set(r->err, -errno, "epoll: %s", strerror(errno));
-	for (int i = 0; i < r->n_maps; i++) {
-		struct ev_map *m = &r->maps[i];
 
+	for_each_ev_map(r, oi, mi, m) {
 		if (!m->em.is_event)
 			continue;
 		if (m->em.type == BPF_MAP_TYPE_RINGBUF) {
@@ -794,8 +813,9 @@ static int consume_all(struct runner *r)
 		if (c < 0 && c != -EPIPE && c != -EINTR)
 			return rerr_set(r->err, c, "ring buffer: %s", strerror(-c));
 	}
-	for (int i = 0; i < r->n_maps; i++) {
-		struct ev_map *m = &r->maps[i];
+	struct ev_map *m;
+
+	for_each_ev_map(r, oi, mi, m) {
 		int c;
 
 		if (!m->pb)
@@ -874,9 +894,7 @@ static int event_loop(struct runner *r)
 	if (!r->out.closed && !r->out.abandoned) {
 		int e;
 
-		for (int i = 0; i < r->n_links; i++)
-			bpf_link__destroy(r->links[i]);
-		r->n_links = 0;
+		tgt_detach_all(&r->tgts);
 		for (int i = 0; i < r->n_iters; i++)
 			r->iters[i].link = NULL;
 		e = consume_all(r);
@@ -889,39 +907,48 @@ static int event_loop(struct runner *r)
 
 static void cleanup(struct runner *r)
 {
-	for (int i = 0; i < r->n_maps; i++) {
-		struct ev_map *m = &r->maps[i];
+	struct ev_map *m;
 
+	for_each_ev_map(r, oi, mi, m) {
 		if (m->lost)
 			rwarn("map '%s': %llu events lost", m->em.name, (unsigned long long)m->lost);
 	}
 	if (r->http)
 		http_stop(r->http);
 	ring_buffer__free(r->rb);
-	for (int i = 0; i < r->n_maps; i++)
-		perf_buffer__free(r->maps[i].pb);
-	for (int i = 0; i < r->n_links; i++)
-		bpf_link__destroy(r->links[i]);
+	for_each_ev_map(r, oi, mi, m)
+		perf_buffer__free(m->pb);
+	tgt_set_free(&r->tgts);
 	if (r->metrics)
 		metrics_free(r->metrics);
-	bpf_object__close(r->obj);
+	for (int i = 0; i < r->n_objs; i++)
+		bpf_object__close(r->objs[i].obj);
+	if (r->stats_fd >= 0)
+		close(r->stats_fd);
 	if (r->tracefs_mount && umount2(r->tracefs_mount, MNT_DETACH))
 		rwarn("cannot unmount tracefs from %s: %s", r->tracefs_mount, strerror(errno));
 	if (r->epfd > 0)
 		close(r->epfd);
-	for (int i = 0; i < r->n_maps; i++) {
-		fmt_plan_free(r->maps[i].plan);
-		free(r->maps[i].line_prefix);
-		free(r->maps[i].em.name);
-		free(r->maps[i].em.metric_name);
+	for_each_ev_map(r, oi, mi, m) {
+		fmt_plan_free(m->plan);
+		free(m->line_prefix);
+		free(m->em.name);
+		free(m->em.metric_name);
 	}
 	for (int i = 0; i < r->n_iters; i++)
 		free(r->iters[i].prefix);
-	free(r->maps);
-	free(r->links);
+	for (int i = 0; i < r->n_objs; i++) {
+		struct robj *o = &r->objs[i];
+
+		free(o->maps);
+		free(o->file);
+		elf_maps_info_free(&o->info);
+		decl_order_free(&o->decl);
+	}
+	free(r->objs);
 	free(r->iters);
-	elf_maps_info_free(&r->info);
-	decl_order_free(&r->decl);
+	free(r->attach);
+	progstats_free(&r->progs);
 	output_free(&r->out);
 	sb_free(&libbpf_log);
 }
@@ -933,6 +960,19 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/* "opensnoop.bpf.o" -> "opensnoop" (the "object" of JSON lines) */
+static void object_name(const char *path, char *out, size_t size)
+{
+	const char *b = base_name(path);
+	size_t n = strlen(b);
+
+	if (n > 6 && !strcmp(b + n - 6, ".bpf.o"))
+		n -= 6;
+	else if (n > 2 && !strcmp(b + n - 2, ".o"))
+		n -= 2;
+	snprintf(out, size, "%.*s", (int)n, b);
+}
+
 static void set_ktime_offset(void)
 {
 	struct timespec rt, mono;
@@ -942,14 +982,213 @@ static void set_ktime_offset(void)
 	fmt_set_ktime_offset(((int64_t)rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec));
 }
 
-int runner_run(const struct runner_opts *opts, struct rerr *err)
+/* Read, rewrite and open one object; classify its maps; apply --set. */
+static int open_object(struct runner *r, struct robj *o, bool *set_used)
 {
-	struct runner r = { .opts = opts, .err = err, .epfd = -1 };
+	const struct runner_opts *opts = r->opts;
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	void *file = NULL, *img = NULL;
-	size_t file_len = 0, img_len = 0;
+	void *img = NULL;
+	size_t img_len = 0;
 	char objname[64];
 	int e;
+
+	e = read_whole_file(o->path, &o->file, &o->file_len);
+	if (e)
+		return rerr_set(r->err, e, "%s: %s", o->path, strerror(-e));
+	e = elf_rewrite_maps(o->path, o->file, o->file_len, &img, &img_len, &o->info, r->err);
+	if (e)
+		return e;
+	/* no order recorded is fine: BTF order then */
+	if (decl_order_read(o->file, o->file_len, &o->decl))
+		decl_order_free(&o->decl);
+
+	/* internal maps are named after the object: keep libbpf's usual name */
+	snprintf(objname, sizeof(objname), "%s", base_name(o->path));
+	oo.object_name = objname;
+	o->obj = bpf_object__open_mem(img ? img : o->file, img ? img_len : o->file_len, &oo);
+	free(img);
+	if (!o->obj) {
+		char why[128];
+
+		e = -errno;
+		libbpf_strerror(e, why, sizeof(why));	/* libbpf's own codes (4000+) too */
+		return rerr_set(r->err, e, "%s: cannot open BPF object: %s", o->path, why);
+	}
+	e = prepare_maps(r, o);
+	if (e)
+		return e;
+	e = tgt_prepare(o->obj, &r->topts, r->err);
+	if (e)
+		return e;
+	if (r->n_objs == 1)
+		return globals_apply(o->obj, opts->sets, opts->n_sets, NULL, r->err);
+	/* --set NAME:VAR=VALUE goes to that object only */
+	for (int i = 0; i < opts->n_sets; i++) {
+		bool used = false;
+
+		if (opts->sets[i].object && strcmp(opts->sets[i].object, o->name))
+			continue;
+		e = globals_apply(o->obj, &opts->sets[i], 1, &used, r->err);
+		if (e)
+			return e;
+		set_used[i] |= used;
+	}
+	return 0;
+}
+
+/* The usage errors only the whole set of objects can tell. */
+static int check_args(struct runner *r, const bool *set_used)
+{
+	const struct runner_opts *opts = r->opts;
+
+	for (int i = 0; i < r->topts.n_attach; i++)
+		if (!r->attach[i].used)
+			return rerr_usage(r->err, -ENOENT, "--attach %s=%s: no program '%s' in %s", r->attach[i].prog,
+					  r->attach[i].target, r->attach[i].prog,
+					  r->n_objs > 1 ? "any object" : r->objs[0].path);
+	if (r->n_objs == 1)
+		return 0;
+	for (int i = 0; i < opts->n_sets; i++) {
+		const struct runner_set *st = &opts->sets[i];
+		bool known = !st->object;
+
+		for (int k = 0; k < r->n_objs && !known; k++)
+			known = !strcmp(r->objs[k].name, st->object);
+		if (!known)
+			return rerr_usage(r->err, -ENOENT, "--set %s:%s=%s: no object named '%s'", st->object, st->name,
+					  st->value, st->object);
+		if (!set_used[i])
+			return rerr_usage(r->err, -ENOENT, "--set %s%s%s=%s: no %s declares a global '%s'",
+					  st->object ? st->object : "", st->object ? ":" : "", st->name, st->value,
+					  st->object ? "such object" : "object", st->name);
+	}
+	return 0;
+}
+
+static int load_object(struct runner *r, struct robj *o)
+{
+	int e = ensure_bpffs(r, o);
+
+	if (e)
+		return e;
+	libbpf_log.len = 0;	/* the failing object's log only */
+	e = bpf_object__load(o->obj);
+	if (e)
+		return report_load_failure(r, o, e);
+	for (int i = 0; i < o->n_maps; i++)
+		o->maps[i].em.fd = bpf_map__fd(o->maps[i].map);
+	return 0;
+}
+
+static int setup_metrics(struct runner *r)
+{
+	const struct runner_opts *opts = r->opts;
+	struct metrics_opts mo = {
+		.ns = opts->metrics_ns,
+		.max_series = opts->max_series,
+		.table_max_series = opts->table_max_series,
+		.hist_buckets = opts->hist_buckets,
+		.n_hist_buckets = opts->n_hist_buckets,
+	};
+	struct ev_map *m;
+	int e = metrics_new(&mo, &r->metrics);
+
+	if (e)
+		return rerr_set(r->err, e, "metrics: %s", strerror(-e));
+	for_each_ev_map(r, oi, mi, m) {
+		e = metrics_add_map(r->metrics, &m->em, r->err);
+		if (e)
+			return e;
+	}
+	metrics_set_progstats(r->metrics, &r->progs);
+	return metrics_finish(r->metrics, r->err);
+}
+
+static void report_line(struct runner *r, const char *line)
+{
+	if (r->opts->on_check_line)
+		r->opts->on_check_line(r->opts->on_check_ctx, line);
+}
+
+/* check: `ok: <file>: <N> programs (<types>), <M> maps exported (<map> <kind>, ...)`
+ * then one line per metric family the object would serve. */
+static int report_check(struct runner *r)
+{
+	struct strbuf sb = {}, fams = {};
+
+	for (int i = 0; i < r->n_objs; i++) {
+		struct robj *o = &r->objs[i];
+		struct bpf_program *prog;
+		const char *types[64];
+		int nt = 0;
+
+		sb_reset(&sb);
+		sb_printf(&sb, "ok: %s: %d programs (", o->path, o->n_progs);
+		bpf_object__for_each_program(prog, o->obj) {
+			const char *t = libbpf_bpf_prog_type_str(bpf_program__type(prog));
+			bool seen = false;
+
+			if (!bpf_program__autoload(prog) || !t)
+				continue;
+			for (int k = 0; k < nt && !seen; k++)
+				seen = !strcmp(types[k], t);
+			if (seen || nt == 64)
+				continue;
+			sb_printf(&sb, "%s%s", nt ? ", " : "", t);
+			types[nt++] = t;
+		}
+		sb_printf(&sb, "), %d maps exported (", o->n_maps);
+		for (int k = 0; k < o->n_maps; k++)
+			sb_printf(&sb, "%s%s %s", k ? ", " : "", o->maps[k].em.name, out_kind_name(o->maps[k].em.kind));
+		sb_puts(&sb, ")");
+		report_line(r, sb_cstr(&sb));
+		for (int k = 0; k < o->n_maps; k++) {
+			sb_reset(&fams);
+			metrics_families(r->metrics, &o->maps[k].em, &fams);
+			for (char *l = fams.buf, *nl; l && l < fams.buf + fams.len; l = nl + 1) {
+				nl = memchr(l, '\n', (size_t)(fams.buf + fams.len - l));
+				if (!nl)
+					break;
+				*nl = '\0';
+				sb_reset(&sb);
+				sb_printf(&sb, "  %s", l);
+				report_line(r, sb_cstr(&sb));
+			}
+		}
+	}
+	sb_free(&sb);
+	sb_free(&fams);
+	return 0;
+}
+
+/* With BPF stats on, what each program cost: at the end of check and
+ * --duration runs. */
+static void report_costs(struct runner *r)
+{
+	if (!progstats_on(&r->progs))
+		return;
+	for (int i = 0; i < r->progs.n; i++) {
+		const struct progstats_prog *p = &r->progs.progs[i];
+		uint64_t runs, ns;
+		char line[512];
+
+		if (progstats_read(p->fd, &runs, &ns))
+			continue;
+		snprintf(line, sizeof(line), "program '%s'%s%s%s: %llu runs, %.0f ns per run", p->name,
+			 p->object ? " (object '" : "", p->object ? p->object : "", p->object ? "')" : "",
+			 (unsigned long long)runs, runs ? (double)ns / (double)runs : 0.0);
+		if (r->opts->mode == RUNNER_RUN)
+			rlog(RLOG_NOTE, "%s", line);
+		else
+			report_line(r, line);
+	}
+}
+
+int runner_run(const struct runner_opts *opts, struct rerr *err)
+{
+	struct runner r = { .opts = opts, .err = err, .epfd = -1, .stats_fd = -1 };
+	bool *set_used = NULL;
+	int e, nprogs = 0;
 
 	stop_requested = 0;
 	libbpf_verbose = opts->verbose;
@@ -958,80 +1197,89 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	r.out.stop = &stop_requested;
 	set_ktime_offset();
 
-	e = read_whole_file(opts->object_path, &file, &file_len);
-	if (e) {
-		rerr_set(err, e, "%s: %s", opts->object_path, strerror(-e));
+	r.objs = calloc((size_t)opts->n_objects + 1, sizeof(*r.objs));
+	r.attach = calloc((size_t)opts->n_attach + 1, sizeof(*r.attach));
+	set_used = calloc((size_t)opts->n_sets + 1, sizeof(*set_used));
+	if (!r.objs || !r.attach || !set_used) {
+		e = -ENOMEM;
 		goto out;
 	}
-	e = elf_rewrite_maps(opts->object_path, file, file_len, &img, &img_len, &r.info, err);
-	if (e)
-		goto out;
-	/* no order recorded is fine: BTF order then */
-	if (decl_order_read(file, file_len, &r.decl))
-		decl_order_free(&r.decl);
+	for (int i = 0; i < opts->n_attach; i++)
+		r.attach[i] = (struct tgt_attach_arg){ .prog = opts->attach[i].prog, .target = opts->attach[i].target };
+	r.topts = (struct tgt_opts){
+		.ifaces = opts->ifaces,
+		.n_ifaces = opts->n_ifaces,
+		.xdp_mode = (enum tgt_xdp_mode)opts->xdp_mode,
+		.cgroup = opts->cgroup,
+		.pid = opts->pid,
+		.sample_freq = opts->sample_freq,
+		.attach = r.attach,
+		.n_attach = opts->n_attach,
+	};
+	r.n_objs = opts->n_objects;
+	for (int i = 0; i < r.n_objs; i++) {
+		struct robj *o = &r.objs[i];
 
-	/* internal maps are named after the object: keep libbpf's usual name */
-	snprintf(objname, sizeof(objname), "%s", base_name(opts->object_path));
-	oo.object_name = objname;
-	r.obj = bpf_object__open_mem(img ? img : file, img ? img_len : file_len, &oo);
-	free(img);
-	img = NULL;
-	if (!r.obj) {
-		e = -errno;
-		char why[128];
-
-		libbpf_strerror(e, why, sizeof(why));	/* libbpf's own codes (4000+) too */
-		rerr_set(err, e, "%s: cannot open BPF object: %s", opts->object_path, why);
-		goto out;
-	}
-
-	e = prepare_maps(&r);
-	if (e)
-		goto out;
-	e = globals_apply(r.obj, opts->sets, opts->n_sets, err);
-	if (e)
-		goto out;
-
-	e = ensure_bpffs(&r);
-	if (e)
-		goto out;
-	e = bpf_object__load(r.obj);
-	if (e) {
-		report_load_failure(&r, e);
-		goto out;
-	}
-	for (int i = 0; i < r.n_maps; i++)
-		r.maps[i].em.fd = bpf_map__fd(r.maps[i].map);
-
-	if (opts->metrics_addr || r.n_maps) {
-		struct metrics_opts mo = {
-			.ns = opts->metrics_ns,
-			.max_series = opts->max_series,
-			.table_max_series = opts->table_max_series,
-			.hist_buckets = opts->hist_buckets,
-			.n_hist_buckets = opts->n_hist_buckets,
-		};
-
-		e = metrics_new(&mo, &r.metrics);
-		if (e) {
-			rerr_set(err, e, "metrics: %s", strerror(-e));
-			goto out;
-		}
-		for (int i = 0; i < r.n_maps; i++) {
-			e = metrics_add_map(r.metrics, &r.maps[i].em, err);
-			if (e)
+		o->path = opts->objects[i];
+		object_name(o->path, o->name, sizeof(o->name));
+		o->tag = r.n_objs > 1 ? o->name : NULL;
+		for (int k = 0; k < i && o->tag; k++)
+			if (!strcmp(r.objs[k].name, o->name)) {
+				e = rerr_usage(err, -EEXIST, "%s and %s: two objects named '%s'", r.objs[k].path,
+					       o->path, o->name);
+				rerr_hint(err, "JSON lines and metrics tell objects apart by file name: rename one");
 				goto out;
-		}
-		e = metrics_finish(r.metrics, err);
+			}
+	}
+	for (int i = 0; i < r.n_objs; i++) {
+		e = open_object(&r, &r.objs[i], set_used);
 		if (e)
 			goto out;
 	}
-
-	e = attach_programs(&r);
+	e = check_args(&r, set_used);
 	if (e)
 		goto out;
-	if (r.metrics)
-		metrics_set_progs_attached(r.metrics, r.n_links);
+	for (int i = 0; i < r.n_objs; i++) {
+		e = load_object(&r, &r.objs[i]);
+		if (e)
+			goto out;
+		for (struct bpf_program *p = bpf_object__next_program(r.objs[i].obj, NULL); p;
+		     p = bpf_object__next_program(r.objs[i].obj, p))
+			nprogs++;
+	}
+
+	e = setup_metrics(&r);
+	if (e)
+		goto out;
+	if (opts->bpf_stats) {
+		r.stats_fd = progstats_enable();
+		if (r.stats_fd < 0) {
+			e = rerr_set(err, r.stats_fd, "--bpf-stats: cannot enable BPF stats: %s", strerror(-r.stats_fd));
+			if (e == -EPERM || e == -EACCES)
+				rerr_hint(err, "needs CAP_SYS_ADMIN (or set sysctl kernel.bpf_stats_enabled=1)");
+			r.stats_fd = -1;
+			goto out;
+		}
+		r.progs.enabled = true;
+	}
+
+	r.iters = calloc((size_t)nprogs + 1, sizeof(*r.iters));
+	if (!r.iters) {
+		e = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < r.n_objs; i++) {
+		e = attach_programs(&r, &r.objs[i], opts->mode != RUNNER_CHECK_LOAD_ONLY);
+		if (e)
+			goto out;
+	}
+	metrics_set_progs_attached(r.metrics, r.tgts.n_progs);
+	if (opts->mode != RUNNER_RUN) {
+		tgt_detach_all(&r.tgts);
+		e = report_check(&r);
+		report_costs(&r);
+		goto out;
+	}
 	e = setup_consumers(&r);
 	if (e)
 		goto out;
@@ -1045,9 +1293,10 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = event_loop(&r);
 	if (!e && r.out.error)
 		e = rerr_set(err, r.out.error, "writing output: %s", strerror(-r.out.error));
+	if (!e && opts->duration_ns && !r.out.closed)
+		report_costs(&r);
 out:
-	free(file);
-	free(img);
+	free(set_used);
 	cleanup(&r);
 	return e;
 }

@@ -10,8 +10,27 @@
 #include "rerr.h"
 
 struct runner_set {
+	const char *object;	/* --set OBJECT:VAR=VALUE; NULL: every object declaring VAR */
 	const char *name;
 	const char *value;
+};
+
+/* --attach PROG=TARGET */
+struct runner_attach {
+	const char *prog;
+	const char *target;
+};
+
+enum runner_xdp_mode {
+	RUNNER_XDP_AUTO,
+	RUNNER_XDP_NATIVE,
+	RUNNER_XDP_GENERIC,
+};
+
+enum runner_mode {
+	RUNNER_RUN,		/* load, attach, stream until stopped */
+	RUNNER_CHECK,		/* everything before streaming, then report and detach */
+	RUNNER_CHECK_LOAD_ONLY,	/* as RUNNER_CHECK, without attaching */
 };
 
 struct runner_hist_buckets {
@@ -21,7 +40,8 @@ struct runner_hist_buckets {
 };
 
 struct runner_opts {
-	const char *object_path;
+	const char *const *objects;	/* object files, in command-line order */
+	int n_objects;
 	const char *metrics_addr;	/* NULL: no /metrics endpoint */
 	const struct runner_set *sets;
 	int n_sets;
@@ -34,6 +54,21 @@ struct runner_opts {
 	unsigned int table_max_series;	/* per hash/array map; 0: none (--max-series given: N) */
 	int verbose;
 	int out_fd;
+	/* attach targets (DESIGN.md section 8) */
+	const char *const *ifaces;	/* --iface, for xdp and tc programs */
+	int n_ifaces;
+	enum runner_xdp_mode xdp_mode;
+	const char *cgroup;		/* NULL: the cgroup v2 root */
+	int pid;			/* 0: all processes */
+	unsigned int sample_freq;	/* perf_event programs, Hz (default 49) */
+	const struct runner_attach *attach;
+	int n_attach;
+	bool bpf_stats;			/* enable the kernel's BPF run-time stats for the run */
+	const char *folded_path;	/* --folded FILE */
+	enum runner_mode mode;
+	/* RUNNER_CHECK*: one report line at a time (without newline) */
+	void (*on_check_line)(void *ctx, const char *line);
+	void *on_check_ctx;
 	/* Called once everything is attached, just before events are read: the
 	 * CLI arms its --duration timer here (a signal is what ends a write
 	 * blocked on a stalled reader). */
@@ -42,7 +77,8 @@ struct runner_opts {
 };
 
 void runner_opts_init(struct runner_opts *opts);
-/* Run until runner_stop(), opts->duration_ns, or a closed output.  0 or -errno. */
+/* Run until runner_stop(), opts->duration_ns, or a closed output (or, in a
+ * check mode, until everything is loaded and attached).  0 or -errno. */
 int runner_run(const struct runner_opts *opts, struct rerr *err);
 /* Async-signal-safe: ask a running runner_run() to finish cleanly. */
 void runner_stop(void);

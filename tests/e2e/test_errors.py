@@ -110,8 +110,14 @@ def test_missing_tracepoint():
 def test_program_needing_a_target():
     run_expect([fixture("bad_xdp"), "--no-metrics"], 1,
                "error: program 'xdp_pass': cannot attach xdp: needs a network interface",
-               "hint: ebpfctl has no flag for this target yet; mark the program SEC(\"?xdp\") to load it "
-               "without attaching")
+               "hint: give one with --iface NAME (repeatable), or --attach xdp_pass=IFACE")
+
+
+def test_program_type_without_a_target_flag():
+    run_expect([fixture("bad_socket"), "--no-metrics"], 1,
+               "error: program 'sock_filter': cannot attach socket filter: ebpfctl has no target flag for "
+               "socket filter programs (needs a socket)",
+               "hint: mark the program SEC(\"?socket\") to load it without attaching")
 
 
 def test_port_in_use():
