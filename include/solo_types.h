@@ -77,4 +77,22 @@ typedef int errno_code;
  */
 typedef int signal_num;
 
+/*
+ * A bpf_get_stackid() result: an id in the object's BPF_MAP_TYPE_STACK_TRACE
+ * map, or a negative errno when there was no stack to record.  Any integer
+ * size works (4 or 8 bytes).  The object needs one STACK_TRACE map (not
+ * exported); with several, the first declared is read.
+ *   JSON: the symbolized frames, innermost first:
+ *     ["vfs_read+0x1a","ksys_read+0x6b","do_syscall_64+0x3b"]; [] for a
+ *     negative or unknown id.  Kernel frames from /proc/kallsyms ("sym+0xoff",
+ *     "sym+0xoff [module]"), user frames from the process's binaries for the
+ *     record's pid or tgid member ("main+0x12", "libc.so.6+0x1234"), hex
+ *     when nothing is known.
+ *   Labels: the same frames outermost first, joined by ';' (as in a folded
+ *     stack).
+ *   ebpfctl run --folded FILE writes counter maps keyed by stack ids as
+ *   folded stacks (`comm;frame;...;frame count`) for flame graph tools.
+ */
+typedef long long stack_id;
+
 #endif /* EBPFCTL_SOLO_TYPES_H */

@@ -43,7 +43,7 @@ enum op_code {
 	OP_STR,			/* char[a] */
 	OP_ENUM,		/* enum table a */
 	OP_PTR,
-	OP_IPV4, OP_IPV6, OP_DUR, OP_KTIME, OP_ERRNO, OP_SIGNAL,
+	OP_IPV4, OP_IPV6, OP_DUR, OP_KTIME, OP_ERRNO, OP_SIGNAL, OP_STACK,
 	OP_LOOP,		/* array: a elements, b bytes apart; body follows */
 	OP_NEXT,		/* end of the body of the LOOP at index a */
 };
@@ -108,7 +108,17 @@ struct fmt_plan {
 	size_t max_out;		/* worst-case bytes one fmt_json appends */
 	int leaf;		/* op index of a scalar plan's only value op, else -1 */
 	bool all_numeric;
+	const struct btf *btf;	/* for stack_id: which object's stack map */
 };
+
+static fmt_stack_fn stack_fn;
+static void *stack_ctx;
+
+void fmt_set_stack_resolver(fmt_stack_fn fn, void *ctx)
+{
+	stack_fn = fn;
+	stack_ctx = ctx;
+}
 
 static int64_t ktime_offset;
 
@@ -120,7 +130,7 @@ void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns)
 /* ------------------------------------------------------------------------ */
 /* Special types (include/solo_types.h)                                     */
 
-enum special { SP_NONE, SP_IPV4, SP_IPV6, SP_DUR, SP_KTIME, SP_ERRNO, SP_SIGNAL };
+enum special { SP_NONE, SP_IPV4, SP_IPV6, SP_DUR, SP_KTIME, SP_ERRNO, SP_SIGNAL, SP_STACK };
 
 static const struct {
 	const char *name;
@@ -133,6 +143,7 @@ static const struct {
 	{ "ktime", SP_KTIME, 8 },
 	{ "errno_code", SP_ERRNO, 0 },
 	{ "signal_num", SP_SIGNAL, 0 },
+	{ "stack_id", SP_STACK, 0 },
 };
 
 #define E(x) [x] = #x
@@ -1043,6 +1054,16 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 		if (name)
 			return put_named(w, name, text);
 		return put_int(w, op, q);
+	case OP_STACK: {
+		/* op->b: 1 + the record offset of the member holding the pid */
+		uint32_t pid = op->b ? ld32(q - op->off + op->b - 1) : 0;
+		size_t n = stack_fn ? stack_fn(stack_ctx, p->btf, (int64_t)ld_val(op, q), pid, text, w,
+					       STACK_MAX_OUT) : 0;
+
+		if (!stack_fn && !text)
+			return PUT_LIT(w, "[]");
+		return w + n;
+	}
 	}
 	return w;
 }
@@ -1343,6 +1364,8 @@ static bool is_char_elem(const struct btf *btf, uint32_t id)
 
 struct cc {
 	const struct btf *btf;
+	int64_t pid_off;	/* record offset of a top-level pid/tgid member, else -1 */
+	int in_array;		/* > 0: offsets are from an array element, not the record */
 	struct fmt_plan *p;
 	struct op_list *ops;	/* p->ops */
 	bool numeric;		/* every rendered leaf so far can be summed */
@@ -1578,7 +1601,10 @@ static int compile_array(struct cc *c, const struct btf_type *t, uint64_t bit_of
 	op.b = (uint32_t)es;
 	if ((lp = emit(c, &op)) < 0)
 		return lp;
-	if ((err = compile_value(c, a->type, 0, 0, depth + 1, &emax)))
+	c->in_array++;
+	err = compile_value(c, a->type, 0, 0, depth + 1, &emax);
+	c->in_array--;
+	if (err)
 		return err;
 	memset(&op, 0, sizeof(op));
 	op.code = OP_NEXT;
@@ -1619,6 +1645,14 @@ static int compile_special(struct cc *c, enum special sp, const struct rtype *r,
 			return err;
 		op.code = sp == SP_ERRNO ? OP_ERRNO : OP_SIGNAL;
 		return add_leaf(c, &op, false, 32, max);
+	case SP_STACK:
+		err = int_op(&op, bit_off, r->t->size * 8, 1);
+		if (err)
+			return err;
+		op.code = OP_STACK;
+		if (c->pid_off >= 0 && !c->in_array)
+			op.b = (uint32_t)c->pid_off + 1;
+		return add_leaf(c, &op, false, STACK_MAX_OUT, max);
 	default:
 		return -EINVAL;
 	}
@@ -1851,7 +1885,7 @@ void fmt_plan_free(struct fmt_plan *plan)
 
 /* Compile the value of type id at bit_off in the record (a bitfield when
  * bf_bits).  need: bytes the record must have. */
-static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint32_t bf_bits,
+static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint32_t bf_bits, int64_t pid_off,
 		      struct fmt_plan **out)
 {
 	struct fmt_plan *p;
@@ -1871,7 +1905,9 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 	if (!p)
 		return -ENOMEM;
 	p->leaf = -1;
+	p->btf = btf;
 	c.btf = btf;
+	c.pid_off = pid_off;
 	c.p = p;
 	c.ops = &p->ops;
 	c.numeric = true;
@@ -1905,9 +1941,34 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 	return 0;
 }
 
+/* The pid a stack_id's user frames belong to: a top-level 4-byte integer
+ * member named pid or tgid of the record (the first one). */
+static int64_t find_pid_member(const struct btf *btf, uint32_t type_id)
+{
+	static const char *const names[] = { "pid", "tgid" };
+	const struct btf_member *m;
+	struct rtype r, mr;
+
+	if (!btf || resolve(btf, type_id, &r) || !btf_is_struct(r.t))
+		return -1;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		m = btf_members(r.t);
+		for (int i = 0; i < btf_vlen(r.t); i++, m++) {
+			const char *name = btf__name_by_offset(btf, m->name_off);
+			uint32_t off = btf_member_bit_offset(r.t, (uint32_t)i);
+
+			if (!name || strcmp(name, names[k]) || off % 8 || btf_member_bitfield_size(r.t, (uint32_t)i))
+				continue;
+			if (!resolve(btf, m->type, &mr) && btf_is_int(mr.t) && mr.t->size == 4)
+				return off / 8;
+		}
+	}
+	return -1;
+}
+
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out)
 {
-	return build_plan(btf, type_id, 0, 0, out);
+	return build_plan(btf, type_id, 0, 0, find_pid_member(btf, type_id), out);
 }
 
 size_t fmt_plan_size(const struct fmt_plan *plan)
@@ -1925,6 +1986,7 @@ bool fmt_plan_all_numeric(const struct fmt_plan *plan)
 
 struct flat {
 	const struct btf *btf;
+	int64_t pid_off;
 	struct fmt_fields *ff;
 	int cap;
 	struct strbuf path;
@@ -1937,7 +1999,7 @@ static enum fmt_field_kind op_kind(const struct fmt_op *op)
 		return FMT_F_FLOAT;
 	case OP_STR:
 		return FMT_F_STR;
-	case OP_PTR: case OP_IPV4: case OP_IPV6: case OP_KTIME:
+	case OP_PTR: case OP_IPV4: case OP_IPV6: case OP_KTIME: case OP_STACK:
 	case OP_TEXT: case OP_LOOP: case OP_NEXT:
 		return FMT_F_OTHER;
 	default:
@@ -1957,7 +2019,7 @@ static int add_field(struct flat *fl, uint32_t type_id, uint64_t bit_off, uint32
 
 	if (size < 0 || bit_off > UINT32_MAX)
 		return -EINVAL;
-	if ((err = build_plan(fl->btf, type_id, bit_off, bfs, &plan)))
+	if ((err = build_plan(fl->btf, type_id, bit_off, bfs, fl->pid_off, &plan)))
 		return err;
 	if (fl->ff->n >= INT32_MAX / 2 ||
 	    array_grow((void **)&fl->ff->f, (size_t)fl->ff->n + 1, &cap, sizeof(*f))) {
@@ -2052,6 +2114,7 @@ int fmt_fields_new(const struct btf *btf, uint32_t type_id, struct fmt_fields **
 	*out = NULL;
 	if (!btf)
 		return -EINVAL;
+	fl.pid_off = find_pid_member(btf, type_id);
 	fl.ff = calloc(1, sizeof(*fl.ff));
 	if (!fl.ff)
 		return -ENOMEM;

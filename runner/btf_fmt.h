@@ -65,6 +65,18 @@ void fmt_text_str(struct strbuf *out, const char *s, size_t n);
  * by the runner for the `ktime` special type. */
 void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns);
 
+/* `stack_id` members (a bpf_get_stackid() result) are rendered by the
+ * runner, which knows the object's STACK_TRACE map and symbolizes frames:
+ * fn writes at most `room` bytes at w and returns how many.  JSON: an array
+ * of frame strings, innermost first ("[]" for a negative or unknown id);
+ * text (label values): the frames outermost first joined by ';', as in a
+ * folded stack.  pid: the record's pid/tgid member (user frames), else 0.
+ * Called from the event thread and the scrape thread. */
+#define STACK_MAX_OUT 16384
+typedef size_t (*fmt_stack_fn)(void *ctx, const struct btf *btf, int64_t id, uint32_t pid, bool text, char *w,
+			       size_t room);
+void fmt_set_stack_resolver(fmt_stack_fn fn, void *ctx);
+
 /* Small writers shared with the line writer and the metrics renderer. */
 /* Go's time.Duration.String() text of ns: "1.5ms", "1h2m3.5s", "-1.5µs". */
 void fmt_duration(struct strbuf *out, int64_t ns);

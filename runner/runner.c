@@ -30,6 +30,7 @@
 #include "readfile.h"
 #include "progstats.h"
 #include "runner.h"
+#include "stackfmt.h"
 #include "targets.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -127,6 +128,9 @@ struct runner {
 	struct progstats progs;
 	int stats_fd;			/* BPF_ENABLE_STATS while --bpf-stats */
 	struct http_server *http;
+	struct stackfmt *stacks;	/* when an object has a STACK_TRACE map */
+	const struct export_map **folded;	/* --folded: the stack counter maps */
+	int n_folded;
 	const char *tracefs_mount;	/* where we mounted tracefs, if we did */
 	struct timespec now;		/* CLOCK_REALTIME of the line being written */
 	uint64_t batch;
@@ -768,8 +772,17 @@ static void read_iters(struct runner *r)
 	}
 }
 
+static void write_folded(struct runner *r)
+{
+	struct rerr err = {};
+
+	if (r->n_folded && stackfmt_write_folded(r->stacks, r->folded, r->n_folded, r->opts->folded_path, &err))
+		rwarn("%s", err.msg);
+}
+
 static void periodic(struct runner *r)
 {
+	write_folded(r);
 	if (r->metrics) {
 		metrics_print_poll(r->metrics, &r->out.sb);
 		output_line_done(&r->out);
@@ -921,6 +934,9 @@ static void cleanup(struct runner *r)
 	tgt_set_free(&r->tgts);
 	if (r->metrics)
 		metrics_free(r->metrics);
+	fmt_set_stack_resolver(NULL, NULL);
+	stackfmt_free(r->stacks);
+	free(r->folded);
 	for (int i = 0; i < r->n_objs; i++)
 		bpf_object__close(r->objs[i].obj);
 	if (r->stats_fd >= 0)
@@ -1065,6 +1081,53 @@ static int check_args(struct runner *r, const bool *set_used)
 	return 0;
 }
 
+/* STACK_TRACE maps are loaded, never exported: stack_id members of the
+ * object's records are looked up in them. */
+static int add_stack_maps(struct runner *r, struct robj *o)
+{
+	struct bpf_map *map;
+	int e;
+
+	bpf_object__for_each_map(map, o->obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
+			continue;
+		if (!r->stacks) {
+			e = stackfmt_new(NULL, &r->stacks);
+			if (e)
+				return rerr_set(r->err, e, "stack traces: %s", strerror(-e));
+			fmt_set_stack_resolver(stackfmt_render, r->stacks);
+		}
+		e = stackfmt_add_map(r->stacks, bpf_object__btf(o->obj), bpf_map__fd(map), bpf_map__value_size(map));
+		if (e)
+			return rerr_set(r->err, e, "map '%s': %s", bpf_map__name(map), strerror(-e));
+	}
+	return 0;
+}
+
+/* --folded FILE: the counter maps keyed by stack ids, written once now so a
+ * path that cannot be written fails the run at start. */
+static int setup_folded(struct runner *r)
+{
+	struct ev_map *m;
+
+	if (!r->opts->folded_path)
+		return 0;
+	r->folded = calloc(64, sizeof(*r->folded));
+	if (!r->folded)
+		return -ENOMEM;
+	for_each_ev_map(r, oi, mi, m)
+		if (stackfmt_folded_map(&m->em) && r->n_folded < 64)
+			r->folded[r->n_folded++] = &m->em;
+	if (!r->n_folded || !r->stacks) {
+		rerr_set(r->err, -EINVAL, "--folded %s: no counter map keyed by a stack_id%s", r->opts->folded_path,
+			 r->n_folded ? " with a BPF_MAP_TYPE_STACK_TRACE map to read the stacks from" : "");
+		rerr_hint(r->err, "key a SEC(\".maps.counter\") hash by a struct with stack_id members (solo_types.h) "
+				  "holding bpf_get_stackid() results");
+		return -EINVAL;
+	}
+	return stackfmt_write_folded(r->stacks, r->folded, r->n_folded, r->opts->folded_path, r->err);
+}
+
 static int load_object(struct runner *r, struct robj *o)
 {
 	int e = ensure_bpffs(r, o);
@@ -1077,7 +1140,7 @@ static int load_object(struct runner *r, struct robj *o)
 		return report_load_failure(r, o, e);
 	for (int i = 0; i < o->n_maps; i++)
 		o->maps[i].em.fd = bpf_map__fd(o->maps[i].map);
-	return 0;
+	return add_stack_maps(r, o);
 }
 
 static int setup_metrics(struct runner *r)
@@ -1283,6 +1346,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = setup_consumers(&r);
 	if (e)
 		goto out;
+	e = setup_folded(&r);
+	if (e)
+		goto out;
 	if (opts->metrics_addr) {
 		e = http_start(opts->metrics_addr, r.metrics, &r.http, err);
 		if (e)
@@ -1295,6 +1361,8 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		e = rerr_set(err, r.out.error, "writing output: %s", strerror(-r.out.error));
 	if (!e && opts->duration_ns && !r.out.closed)
 		report_costs(&r);
+	if (!e)
+		write_folded(&r);
 out:
 	free(set_used);
 	cleanup(&r);
