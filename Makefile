@@ -73,6 +73,14 @@ $(B)/tests/bpf/bad_sec_nodot.bpf.o: tests/bpf/bad_sec.bpf.c $(wildcard tests/bpf
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -DTYPO_SEC='".mapsprint"' -Iinclude -Itests/bpf \
 		-I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
 
+# at_bare.bpf.c once per program kind (-DBARE_<KIND>), for --attach
+BARE_KINDS := uprobe tp kprobe fentry
+BPF_OBJ += $(BARE_KINDS:%=$(B)/tests/bpf/at_bare_%.bpf.o)
+$(B)/tests/bpf/at_bare_%.bpf.o: tests/bpf/at_bare.bpf.c $(wildcard tests/bpf/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -DBARE_$(shell echo $* | tr a-z A-Z) -Iinclude \
+		-Itests/bpf -I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
+
 # The same multi-section fixture after the BPF linker (non-zero DATASEC sizes).
 $(B)/tests/bpf/rw_linked.bpf.o: $(B)/tests/bpf/rw_multi.bpf.o
 	bpftool gen object $@ $<
