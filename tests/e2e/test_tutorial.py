@@ -143,10 +143,10 @@ def test_tutorial_blocks_are_found():
     sections = {s for s, _ in blocks}
     assert len(blocks) >= 15
     for needed in ("1. Scaffold", "2. Build", "3. Run", "4. Filter", "5. Edit", "6. Add a counter",
-                   "7. Graph"):
+                   "7. Graph", "8. Count packets"):
         assert any(s.startswith(needed) for s in sections), needed
     text = "".join(b for _, b in blocks)
-    for cmd in ("ebpfctl init", "ebpfctl build", "ebpfctl run", "jq", "curl", "--set", "prometheus",
+    for cmd in ("ebpfctl init", "ebpfctl build", "ebpfctl run", "jq", "curl", "--set", "prometheus", "--iface",
                 "patch probe.bpf.c"):
         assert cmd in text, cmd
 
