@@ -708,6 +708,98 @@ static int ipv6_type(struct btf *btf, const struct ids *t)
 	return btf__add_typedef(btf, "ipv6_addr", u);
 }
 
+/* stack_id: the runner's hook renders it; the plan passes the id (sign
+ * extended), the record's pid/tgid member and whether it is label text. */
+static struct {
+	const struct btf *btf;
+	int64_t id;
+	uint32_t pid;
+	bool text;
+	int calls;
+} stack_seen;
+
+static size_t fake_stack(void *ctx, const struct btf *btf, int64_t id, uint32_t pid, bool text, char *w,
+			 size_t room)
+{
+	const char *out = text ? "main;f" : "[\"f\",\"main\"]";
+
+	assert_ptr_equal(ctx, &stack_seen);
+	assert_true(room >= STACK_MAX_OUT);
+	stack_seen.btf = btf;
+	stack_seen.id = id;
+	stack_seen.pid = pid;
+	stack_seen.text = text;
+	stack_seen.calls++;
+	memcpy(w, out, strlen(out));
+	return strlen(out);
+}
+
+static void test_stack_id(void **state)
+{
+	struct ids t;
+	struct btf *btf = base_btf(&t);
+	int sid = btf__add_typedef(btf, "stack_id", t.s64), sid32 = btf__add_typedef(btf, "stack_id", t.s32);
+	int st = btf__add_struct(btf, "ev", 24), inner, nopid, sarr;
+	struct fmt_fields *ff = NULL;
+	struct { uint32_t a; uint32_t pid; int64_t s; int32_t s32; uint32_t pad; } rec = { 7, 4242, 17, -14, 0 };
+
+	assert_int_equal(btf__add_field(btf, "a", t.u32, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "pid", t.u32, 32, 0), 0);
+	assert_int_equal(btf__add_field(btf, "s", sid, 64, 0), 0);
+	assert_int_equal(btf__add_field(btf, "s32", sid32, 128, 0), 0);
+	/* no pid member: pid 0 */
+	nopid = btf__add_struct(btf, "ev2", 8);
+	assert_int_equal(btf__add_field(btf, "s", sid, 0, 0), 0);
+	/* inside an array, offsets are the element's: pid 0 too */
+	sarr = arr(btf, &t, sid, 2);
+	inner = btf__add_struct(btf, "ev3", 24);
+	assert_int_equal(btf__add_field(btf, "pid", t.u32, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "ss", sarr, 64, 0), 0);
+
+	/* without a resolver: an empty array */
+	EXPECT_JSON(btf, st, &rec, sizeof(rec), "{\"a\":7,\"pid\":4242,\"s\":[],\"s32\":[]}");
+
+	fmt_set_stack_resolver(fake_stack, &stack_seen);
+	memset(&stack_seen, 0, sizeof(stack_seen));
+	EXPECT_JSON(btf, st, &rec, sizeof(rec),
+		    "{\"a\":7,\"pid\":4242,\"s\":[\"f\",\"main\"],\"s32\":[\"f\",\"main\"]}");
+	assert_int_equal(stack_seen.calls, 2);
+	assert_ptr_equal(stack_seen.btf, btf);
+	assert_int_equal(stack_seen.id, -14);	/* the s32 member, sign-extended */
+	assert_int_equal(stack_seen.pid, 4242);
+	assert_false(stack_seen.text);
+
+	EXPECT_JSON(btf, nopid, &rec.s, 8, "{\"s\":[\"f\",\"main\"]}");
+	assert_int_equal(stack_seen.id, 17);
+	assert_int_equal(stack_seen.pid, 0);
+
+	{
+		struct { uint32_t pid; uint32_t pad; int64_t ss[2]; } r3 = { 99, 0, { 5, 6 } };
+
+		EXPECT_JSON(btf, inner, &r3, sizeof(r3),
+			    "{\"pid\":99,\"ss\":[[\"f\",\"main\"],[\"f\",\"main\"]]}");
+		assert_int_equal(stack_seen.id, 6);
+		assert_int_equal(stack_seen.pid, 0);
+	}
+
+	/* as a label: text, with the pid of the key */
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)st, &ff), 0);
+	for (int i = 0; i < ff->n; i++) {
+		if (strcmp(ff->f[i].name, "s"))
+			continue;
+		assert_int_equal(ff->f[i].kind, FMT_F_OTHER);
+		sb_reset(&sb);
+		assert_int_equal(fmt_field_text(&ff->f[i], &rec, sizeof(rec), &sb), 0);
+		assert_string_equal(sb_cstr(&sb), "main;f");
+		assert_true(stack_seen.text);
+		assert_int_equal(stack_seen.pid, 4242);
+		assert_int_equal(stack_seen.id, 17);
+	}
+	fmt_fields_free(ff);
+	fmt_set_stack_resolver(NULL, NULL);
+	btf__free(btf);
+}
+
 static void test_ipv4(void **state)
 {
 	struct ids t;
@@ -1654,6 +1746,7 @@ int main(void)
 		cmocka_unit_test(test_enums),
 		cmocka_unit_test(test_pointers),
 		cmocka_unit_test(test_ipv4),
+		cmocka_unit_test(test_stack_id),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_rfc3339_ktime),
