@@ -9,9 +9,15 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 CC      ?= cc
 CLANG   ?= clang
 PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson
+# sd_notify for Type=notify units: optional (without it ebpfctl never notifies)
+HAVE_LIBSYSTEMD ?= $(shell pkg-config --exists libsystemd && echo 1)
+ifeq ($(HAVE_LIBSYSTEMD),1)
+PKGS    += libsystemd
+SYSTEMD_DEF := -DHAVE_LIBSYSTEMD
+endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	   -D_GNU_SOURCE -Irunner -Iinclude $(shell pkg-config --cflags $(PKGS))
+	   -D_GNU_SOURCE $(SYSTEMD_DEF) -Irunner -Iinclude $(shell pkg-config --cflags $(PKGS))
 LDLIBS  := $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 B       := build
@@ -126,3 +132,19 @@ install: $(B)/ebpfctl
 
 clean:
 	rm -rf $(B)
+
+# Container images: OCI archives built from Debian packages (mmdebstrap + umoci,
+# no registry), see deploy/image/build.sh. The base layer is cached under
+# build/image/cache/ and rebuilt only when its package list or apt sources change.
+#   podman load -i build/ebpfctl-image.tar           # -> localhost/ebpfctl:latest
+#   podman load -i build/ebpfctl-builder-image.tar   # -> localhost/ebpfctl-builder:latest
+IMAGE_SOURCE ?= $(shell git config --get remote.origin.url 2>/dev/null)
+IMAGE_FILES  := deploy/image/build.sh $(B)/ebpfctl $(wildcard include/*.h) \
+		$(wildcard examples/*/README.md) $(EX_SRC)
+.PHONY: image builder-image
+image: $(B)/ebpfctl-image.tar
+builder-image: $(B)/ebpfctl-builder-image.tar
+$(B)/ebpfctl-image.tar: $(IMAGE_FILES) $(EX_OBJ) deploy/image/runtime.packages
+	B='$(B)' VERSION='$(VERSION)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh runtime $@
+$(B)/ebpfctl-builder-image.tar: $(IMAGE_FILES) $(EX_OBJ) deploy/image/builder.packages
+	B='$(B)' VERSION='$(VERSION)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh builder $@

@@ -12,10 +12,19 @@ struct run_args {
 	struct runner_hist_buckets *hb;
 	const char **ifaces;
 	struct runner_attach *attach;
+	int cap;			/* entries the four arrays above hold */
+	const char *addr;
+	bool no_metrics;
+	const char **env_objects;	/* EBPFCTL_OBJECT items */
+	char **strs;			/* copies of environment values */
+	int n_strs;
+	char **origin;			/* -v: "--x=v (EBPFCTL_X)" */
+	int n_origin;
 };
 
 int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status);
 void run_args_free(struct run_args *a);
+void run_args_report(const struct run_args *a);
 
 /* Exit statuses (DESIGN.md section 6). */
 #define EXIT_OK		0
@@ -33,7 +42,19 @@ int cmd_version(int argc, char **argv);
 int cli_report(const struct rerr *err);
 /* Print `error: ...` for a command-line problem and return EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* sd_notify(3) when ebpfctl runs under systemd (notify.c); a no-op without
+ * NOTIFY_SOCKET or when built without libsystemd. */
+void cli_notify(const char *state);
+/* Print `hint: ...` (JSON with --log-format json) after an error. */
+void cli_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `warning: ...` on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An info line on stderr (shown only with -v by the callers). */
+void cli_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Install the stderr log sink: warnings always, info/debug with verbose. */
 void cli_log_init(int verbose);
+/* --log-format text|json (or EBPFCTL_LOG_FORMAT) for stderr, found before
+ * the rest of the command line is parsed so usage errors follow it too. */
+void cli_log_format_from(int argc, char **argv);
 
 #endif

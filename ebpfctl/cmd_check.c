@@ -42,11 +42,13 @@ int cmd_check(int argc, char **argv)
 	struct run_args a;
 	int ret, status;
 
+	cli_log_format_from(argc, argv);
 	if (run_args_parse(argc, argv, "check", check_help, &a, &status)) {
 		run_args_free(&a);
 		return status;
 	}
 	cli_log_init(a.o.verbose);
+	run_args_report(&a);
 	a.o.on_check_line = print_line;
 	ret = runner_run(&a.o, &err);
 	fflush(stdout);

@@ -63,8 +63,22 @@ static const char run_help[] =
 "                            stacks (flame graph input), every --interval\n"
 "                            and at exit\n"
 "\n"
-"  -v, --verbose             show libbpf's messages (twice: debug)\n"
+"\n"
+"  --host-root DIR           where the host's / is mounted (in a container):\n"
+"                            kernel BTF, kallsyms, /proc and cgroup paths are\n"
+"                            read under it\n"
+"  --log-format FORMAT       text (default) or json: stderr as JSON lines\n"
+"                            {\"time\":...,\"level\":\"warning\",\"msg\":...}\n"
+"  -v, --verbose             show libbpf's messages and where each setting\n"
+"                            came from (twice: debug)\n"
 "  -h, --help                show this help\n"
+"\n"
+"Environment: every option --foo-bar can be given as EBPFCTL_FOO_BAR\n"
+"(switches: 1, true, 0, false; repeatable options: space-separated items);\n"
+"the command line wins over the environment. EBPFCTL_OBJECT names the\n"
+"objects when the command line does not. Under systemd, READY=1 is sent once\n"
+"everything is attached (NOTIFY_SOCKET) and a socket passed with LISTEN_FDS\n"
+"serves /metrics. /-/healthy and /-/ready answer 200 while running.\n"
 "\n"
 "DURATION is Go syntax (500ms, 2s, 1m30s, 1h); a bare number means seconds.\n"
 "Output: one JSON object per line on stdout, e.g.\n"
@@ -90,6 +104,8 @@ enum {
 	OPT_BPF_STATS,
 	OPT_FOLDED,
 	OPT_LOAD_ONLY,
+	OPT_HOST_ROOT,
+	OPT_LOG_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +126,8 @@ static const struct option long_opts[] = {
 	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
+	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -120,9 +138,10 @@ static void on_signal(int sig)
 	runner_stop();
 }
 
-/* --duration: the loop ends by itself when it is due, but a write blocked on
- * a reader that stopped reading only returns for a signal. */
-static void arm_duration(void *ctx)
+/* Everything is attached: tell systemd (Type=notify), and arm --duration:
+ * the loop ends by itself when it is due, but a write blocked on a reader
+ * that stopped reading only returns for a signal. */
+static void on_running(void *ctx)
 {
 	uint64_t ns = *(const uint64_t *)ctx;
 	struct itimerval it = {
@@ -130,9 +149,17 @@ static void arm_duration(void *ctx)
 			      .tv_usec = (suseconds_t)(ns % 1000000000ULL / 1000) },
 	};
 
+	cli_notify("READY=1\nSTATUS=probes attached, exporting");
+	if (!ns)
+		return;
 	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
 		it.it_value.tv_usec = 1;
 	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void on_stopping(void *ctx)
+{
+	cli_notify("STOPPING=1");
 }
 
 static bool valid_namespace(const char *s)
@@ -217,189 +244,446 @@ void run_args_free(struct run_args *a)
 	free(a->sets);
 	free(a->ifaces);
 	free(a->attach);
+	free(a->env_objects);
+	for (int i = 0; i < a->n_strs; i++)
+		free(a->strs[i]);
+	free(a->strs);
+	for (int i = 0; i < a->n_origin; i++)
+		free(a->origin[i]);
+	free(a->origin);
 }
 
-/* Parse `run`'s (and `check`'s) command line into a->o.  0, or the exit
- * status to return (help printed, usage error reported). */
+/* Strings the options point into (environment items): freed with a. */
+static char *keep(struct run_args *a, char *s)
+{
+	char **n;
+
+	if (!s)
+		return NULL;
+	n = realloc(a->strs, (size_t)(a->n_strs + 1) * sizeof(*n));
+	if (!n) {
+		free(s);
+		return NULL;
+	}
+	a->strs = n;
+	a->strs[a->n_strs++] = s;
+	return s;
+}
+
+/* -v: where each setting came from */
+static void note_origin(struct run_args *a, const char *name, const char *val, const char *src)
+{
+	char **n = realloc(a->origin, (size_t)(a->n_origin + 1) * sizeof(*n)), *line;
+
+	if (!n)
+		return;
+	a->origin = n;
+	if (asprintf(&line, "--%s%s%s (%s)", name, val ? "=" : "", val ? val : "", src) >= 0)
+		a->origin[a->n_origin++] = line;
+}
+
+/* Grow the per-option arrays (they hold one entry per occurrence). */
+static int room(struct run_args *a)
+{
+	int n = a->cap ? a->cap * 2 : 16;
+
+	if (a->o.n_sets < a->cap && a->o.n_hist_buckets < a->cap && a->o.n_ifaces < a->cap &&
+	    a->o.n_attach < a->cap)
+		return 0;
+#define GROW(p) do { void *q = realloc(p, (size_t)n * sizeof(*(p))); if (!q) return -1; (p) = q; } while (0)
+	GROW(a->sets);
+	GROW(a->hb);
+	GROW(a->ifaces);
+	GROW(a->attach);
+#undef GROW
+	memset(a->hb + a->cap, 0, (size_t)(n - a->cap) * sizeof(*a->hb));
+	a->cap = n;
+	return 0;
+}
+
+/* One option occurrence, from the command line (src "--name") or the
+ * environment (src "EBPFCTL_NAME"): 0, or -1 with *status set. */
+/* "--x 'v'" on the command line, "EBPFCTL_X='v'" from the environment */
+#define SEP(src) (strncmp(src, "EBPFCTL_", 8) ? " " : "=")
+
+static int apply_opt(struct run_args *a, int c, char *val, const char *src, const char *cmd, int *status)
+{
+	struct runner_opts *o = &a->o;
+
+#define USAGE(...) do { *status = cli_usage_error(__VA_ARGS__); return -1; } while (0)
+	if (room(a))
+		return -1;
+	switch (c) {
+	case OPT_METRICS_ADDR:
+		if (!valid_addr(val))
+			USAGE("%s: %s%s'%s': expected HOST:PORT, e.g. 0.0.0.0:9091 or [::1]:9091", cmd, src, SEP(src), val);
+		a->addr = val;
+		break;
+	case OPT_NO_METRICS:
+		a->no_metrics = true;
+		break;
+	case OPT_SET: {
+		char *eq = strchr(val, '='), *colon;
+		struct runner_set *st = &a->sets[o->n_sets];
+
+		if (!eq || eq == val)
+			USAGE("%s: %s%s'%s': expected VAR=VALUE", cmd, src, SEP(src), val);
+		*eq = '\0';
+		colon = strchr(val, ':');
+		if (colon) {
+			if (colon == val || !colon[1]) {
+				*eq = '=';
+				USAGE("%s: %s%s'%s': expected OBJECT:VAR=VALUE", cmd, src, SEP(src), val);
+			}
+			*colon = '\0';
+			st->object = val;
+			st->name = colon + 1;
+		} else {
+			st->object = NULL;
+			st->name = val;
+		}
+		st->value = eq + 1;
+		o->n_sets++;
+		break;
+	}
+	case OPT_INTERVAL:
+		if (parse_duration(val, &o->interval_ns))
+			USAGE("%s: %s%s'%s': expected a positive duration like 500ms, 2s or 1m30s", cmd, src, SEP(src), val);
+		break;
+	case OPT_DURATION:
+		if (parse_duration(val, &o->duration_ns))
+			USAGE("%s: %s%s'%s': expected a positive duration like 500ms, 2s or 1m30s", cmd, src, SEP(src), val);
+		break;
+	case OPT_NAMESPACE:
+		if (!valid_namespace(val))
+			USAGE("%s: %s%s'%s': must match [a-zA-Z_][a-zA-Z0-9_]*", cmd, src, SEP(src), val);
+		o->metrics_ns = val;
+		break;
+	case OPT_HIST_BUCKETS:
+		if (parse_buckets(val, &a->hb[o->n_hist_buckets])) {
+			free((char *)a->hb[o->n_hist_buckets].map);
+			free(a->hb[o->n_hist_buckets].bounds);
+			a->hb[o->n_hist_buckets] = (struct runner_hist_buckets){};
+			USAGE("%s: %s%s'%s': expected MAP=B1,B2,... with increasing numbers", cmd, src, SEP(src), val);
+		}
+		o->n_hist_buckets++;
+		break;
+	case OPT_MAX_SERIES: {
+		unsigned long v;
+
+		if (!parse_uint(val, 100000000, &v))
+			USAGE("%s: %s%s'%s': expected a positive integer", cmd, src, SEP(src), val);
+		o->max_series = (unsigned int)v;
+		o->table_max_series = (unsigned int)v;
+		break;
+	}
+	case OPT_IFACE:
+		if (!*val || strlen(val) >= 16 || strchr(val, '/') || strchr(val, ' '))
+			USAGE("%s: %s%s'%s': expected a network interface name", cmd, src, SEP(src), val);
+		a->ifaces[o->n_ifaces++] = val;
+		break;
+	case OPT_XDP_MODE:
+		if (!strcmp(val, "auto"))
+			o->xdp_mode = RUNNER_XDP_AUTO;
+		else if (!strcmp(val, "native"))
+			o->xdp_mode = RUNNER_XDP_NATIVE;
+		else if (!strcmp(val, "generic"))
+			o->xdp_mode = RUNNER_XDP_GENERIC;
+		else
+			USAGE("%s: %s%s'%s': expected auto, native or generic", cmd, src, SEP(src), val);
+		break;
+	case OPT_CGROUP:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a cgroup v2 directory", cmd, src, SEP(src));
+		o->cgroup = val;
+		break;
+	case OPT_PID: {
+		unsigned long v;
+
+		if (!parse_uint(val, 0x7fffffff, &v))
+			USAGE("%s: %s%s'%s': expected a process id", cmd, src, SEP(src), val);
+		o->pid = (int)v;
+		break;
+	}
+	case OPT_ATTACH: {
+		char *eq = strchr(val, '=');
+
+		if (!eq || eq == val || !eq[1])
+			USAGE("%s: %s%s'%s': expected PROG=TARGET", cmd, src, SEP(src), val);
+		*eq = '\0';
+		a->attach[o->n_attach].prog = val;
+		a->attach[o->n_attach++].target = eq + 1;
+		break;
+	}
+	case OPT_SAMPLE_FREQ: {
+		unsigned long v;
+
+		if (!parse_uint(val, 100000, &v))
+			USAGE("%s: %s%s'%s': expected a positive integer (Hz)", cmd, src, SEP(src), val);
+		o->sample_freq = (unsigned int)v;
+		break;
+	}
+	case OPT_BPF_STATS:
+		o->bpf_stats = true;
+		break;
+	case OPT_FOLDED:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a file name", cmd, src, SEP(src));
+		o->folded_path = val;
+		break;
+	case OPT_HOST_ROOT:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a directory", cmd, src, SEP(src));
+		o->host_root = val;
+		break;
+	case OPT_LOG_FORMAT:
+		/* applied before parsing (cli_log_format_from): only checked here */
+		if (strcmp(val, "text") && strcmp(val, "json"))
+			USAGE("%s: %s%s'%s': expected text or json", cmd, src, SEP(src), val);
+		break;
+	case OPT_LOAD_ONLY:
+		o->mode = RUNNER_CHECK_LOAD_ONLY;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	}
+#undef USAGE
+	return 0;
+}
+
+static bool is_repeatable(int c)
+{
+	return c == OPT_SET || c == OPT_HIST_BUCKETS || c == OPT_IFACE || c == OPT_ATTACH;
+}
+
+/* EBPFCTL_FOO_BAR for --foo-bar */
+static void env_name(const char *opt, char *out, size_t size)
+{
+	size_t n = (size_t)snprintf(out, size, "EBPFCTL_%s", opt);
+
+	for (size_t i = 8; i < n && i < size; i++)
+		out[i] = out[i] == '-' ? '_' : (char)toupper((unsigned char)out[i]);
+}
+
+/* Every option not on the command line, from its EBPFCTL_ variable: the
+ * command line wins over the environment, the environment over defaults. */
+static int apply_env(struct run_args *a, const bool *seen, const char *cmd, bool check, int *status)
+{
+	for (const struct option *lo = long_opts; lo->name; lo++) {
+		char var[64], *v, *copy, *tok, *save = NULL;
+		int c = lo->val;
+
+		if (c == 'h' || (c == OPT_LOAD_ONLY && !check) || seen[c & 511])
+			continue;
+		/* the command line's endpoint choice wins as a whole */
+		if ((c == OPT_NO_METRICS && seen[OPT_METRICS_ADDR]) || (c == OPT_METRICS_ADDR && seen[OPT_NO_METRICS]))
+			continue;
+		env_name(lo->name, var, sizeof(var));
+		v = getenv(var);
+		if (!v)
+			continue;
+		if (lo->has_arg == no_argument) {
+			int times = 0;
+
+			if (!strcmp(v, "1") || !strcmp(v, "true"))
+				times = 1;
+			else if (c == 'v' && (!strcmp(v, "2") || !strcmp(v, "3")))
+				times = v[0] - '0';
+			else if (strcmp(v, "0") && strcmp(v, "false")) {
+				*status = cli_usage_error("%s: %s='%s': expected 1, true, 0 or false", cmd, var, v);
+				return -1;
+			}
+			for (int i = 0; i < times; i++)
+				if (apply_opt(a, c, NULL, var, cmd, status))
+					return -1;
+			if (times)
+				note_origin(a, lo->name, NULL, var);
+			continue;
+		}
+		if (!is_repeatable(c)) {
+			copy = keep(a, strdup(v));
+			if (!copy || apply_opt(a, c, copy, var, cmd, status))
+				return -1;
+			note_origin(a, lo->name, v, var);
+			continue;
+		}
+		/* repeatable: space-separated items */
+		copy = strdup(v);
+		if (!copy)
+			return -1;
+		for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+			char *item = keep(a, strdup(tok));
+
+			if (!item || apply_opt(a, c, item, var, cmd, status)) {
+				free(copy);
+				return -1;
+			}
+			note_origin(a, lo->name, tok, var);
+		}
+		free(copy);
+	}
+	return 0;
+}
+
+/* A typo in a container spec (EBPFCTL_INTERVALL) would silently do nothing:
+ * warn about EBPFCTL_ variables that are neither an option nor one of
+ * ebpfctl's other variables. */
+static void warn_unknown_env(void)
+{
+	static const char *const other[] = { "EBPFCTL_OBJECT", "EBPFCTL_INCLUDE", "EBPFCTL_STORE",
+					     "EBPFCTL_TC_ATTACH" };
+	extern char **environ;
+
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		size_t n = eq ? (size_t)(eq - *e) : strlen(*e);
+		bool known = false;
+		char var[64];
+
+		if (strncmp(*e, "EBPFCTL_", 8) || !strncmp(*e, "EBPFCTL_TEST_", 13))
+			continue;
+		for (size_t i = 0; i < sizeof(other) / sizeof(other[0]) && !known; i++)
+			known = strlen(other[i]) == n && !strncmp(*e, other[i], n);
+		for (const struct option *lo = long_opts; lo->name && !known; lo++) {
+			env_name(lo->name, var, sizeof(var));
+			known = strlen(var) == n && !strncmp(*e, var, n) && lo->val != 'h';
+		}
+		if (!known)
+			cli_warn("%.*s is not an ebpfctl setting (ignored)", (int)n, *e);
+	}
+}
+
+/* EBPFCTL_OBJECT: the objects when the command line names none. */
+static int env_objects(struct run_args *a)
+{
+	const char *v = getenv("EBPFCTL_OBJECT");
+	char *copy, *tok, *save = NULL;
+	int n = 0;
+
+	if (!v || !*v)
+		return 0;
+	copy = keep(a, strdup(v));
+	a->env_objects = calloc(strlen(v) / 2 + 2, sizeof(*a->env_objects));
+	if (!copy || !a->env_objects)
+		return -1;
+	for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+		a->env_objects[n++] = tok;
+	a->o.objects = a->env_objects;
+	a->o.n_objects = n;
+	return n;
+}
+
+/* systemd socket activation: LISTEN_FDS for this process, the first fd (3). */
+static int listen_fd(void)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	int fd = -1;
+
+	if (fds && pid && atoi(fds) >= 1 && atol(pid) == (long)getpid()) {
+		fd = 3;	/* SD_LISTEN_FDS_START */
+		if (atoi(fds) > 1)
+			fprintf(stderr, "warning: LISTEN_FDS=%s: only the first socket (fd 3) serves /metrics\n", fds);
+	}
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	return fd;
+}
+
+/* Parse `run`'s (and `check`'s) command line and EBPFCTL_ environment into
+ * a->o.  0, or the exit status to return (help printed, usage error
+ * reported). */
 int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status)
 {
 	struct runner_opts *o = &a->o;
-	const char *addr = NULL;
-	bool no_metrics = false, check = !strcmp(cmd, "check");
+	bool check = !strcmp(cmd, "check"), seen[512] = {};
+	char src[64];
 	int c, ret;
 
 	memset(a, 0, sizeof(*a));
-	a->sets = calloc((size_t)argc, sizeof(*a->sets));
-	a->hb = calloc((size_t)argc, sizeof(*a->hb));
-	a->ifaces = calloc((size_t)argc, sizeof(*a->ifaces));
-	a->attach = calloc((size_t)argc, sizeof(*a->attach));
 	*status = EXIT_FAIL;
-	if (!a->sets || !a->hb || !a->ifaces || !a->attach)
-		return -1;
 	runner_opts_init(o);
+	if (room(a))
+		return -1;
 	opterr = 0;
 	optind = 1;
-#define USAGE(...) do { *status = cli_usage_error(__VA_ARGS__); return -1; } while (0)
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		const struct option *lo;
+
 		switch (c) {
-		case OPT_METRICS_ADDR:
-			if (!valid_addr(optarg))
-				USAGE("%s: --metrics-addr '%s': expected HOST:PORT, e.g. 0.0.0.0:9091 or [::1]:9091", cmd,
-				      optarg);
-			addr = optarg;
-			break;
-		case OPT_NO_METRICS:
-			no_metrics = true;
-			break;
-		case OPT_SET: {
-			char *eq = strchr(optarg, '='), *colon;
-			struct runner_set *st = &a->sets[o->n_sets];
-
-			if (!eq || eq == optarg)
-				USAGE("%s: --set '%s': expected VAR=VALUE", cmd, optarg);
-			*eq = '\0';
-			colon = strchr(optarg, ':');
-			if (colon) {
-				if (colon == optarg || !colon[1]) {
-					*eq = '=';
-					USAGE("%s: --set '%s': expected OBJECT:VAR=VALUE", cmd, optarg);
-				}
-				*colon = '\0';
-				st->object = optarg;
-				st->name = colon + 1;
-			} else {
-				st->name = optarg;
-			}
-			st->value = eq + 1;
-			o->n_sets++;
-			break;
-		}
-		case OPT_INTERVAL:
-			if (parse_duration(optarg, &o->interval_ns))
-				USAGE("%s: --interval '%s': expected a positive duration like 500ms, 2s or 1m30s", cmd,
-				      optarg);
-			break;
-		case OPT_DURATION:
-			if (parse_duration(optarg, &o->duration_ns))
-				USAGE("%s: --duration '%s': expected a positive duration like 500ms, 2s or 1m30s", cmd,
-				      optarg);
-			break;
-		case OPT_NAMESPACE:
-			if (!valid_namespace(optarg))
-				USAGE("%s: --metrics-namespace '%s': must match [a-zA-Z_][a-zA-Z0-9_]*", cmd, optarg);
-			o->metrics_ns = optarg;
-			break;
-		case OPT_HIST_BUCKETS:
-			if (parse_buckets(optarg, &a->hb[o->n_hist_buckets]))
-				USAGE("%s: --hist-buckets '%s': expected MAP=B1,B2,... with increasing numbers", cmd,
-				      optarg);
-			o->n_hist_buckets++;
-			break;
-		case OPT_MAX_SERIES: {
-			unsigned long v;
-
-			if (!parse_uint(optarg, 100000000, &v))
-				USAGE("%s: --max-series '%s': expected a positive integer", cmd, optarg);
-			o->max_series = (unsigned int)v;
-			o->table_max_series = (unsigned int)v;
-			break;
-		}
-		case OPT_IFACE:
-			if (!*optarg || strlen(optarg) >= 16 || strchr(optarg, '/') || strchr(optarg, ' '))
-				USAGE("%s: --iface '%s': expected a network interface name", cmd, optarg);
-			a->ifaces[o->n_ifaces++] = optarg;
-			break;
-		case OPT_XDP_MODE:
-			if (!strcmp(optarg, "auto"))
-				o->xdp_mode = RUNNER_XDP_AUTO;
-			else if (!strcmp(optarg, "native"))
-				o->xdp_mode = RUNNER_XDP_NATIVE;
-			else if (!strcmp(optarg, "generic"))
-				o->xdp_mode = RUNNER_XDP_GENERIC;
-			else
-				USAGE("%s: --xdp-mode '%s': expected auto, native or generic", cmd, optarg);
-			break;
-		case OPT_CGROUP:
-			if (!*optarg)
-				USAGE("%s: --cgroup '': expected a cgroup v2 directory", cmd);
-			o->cgroup = optarg;
-			break;
-		case OPT_PID: {
-			unsigned long v;
-
-			if (!parse_uint(optarg, 0x7fffffff, &v))
-				USAGE("%s: --pid '%s': expected a process id", cmd, optarg);
-			o->pid = (int)v;
-			break;
-		}
-		case OPT_ATTACH: {
-			char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg || !eq[1])
-				USAGE("%s: --attach '%s': expected PROG=TARGET", cmd, optarg);
-			*eq = '\0';
-			a->attach[o->n_attach].prog = optarg;
-			a->attach[o->n_attach++].target = eq + 1;
-			break;
-		}
-		case OPT_SAMPLE_FREQ: {
-			unsigned long v;
-
-			if (!parse_uint(optarg, 100000, &v))
-				USAGE("%s: --sample-freq '%s': expected a positive integer (Hz)", cmd, optarg);
-			o->sample_freq = (unsigned int)v;
-			break;
-		}
-		case OPT_BPF_STATS:
-			o->bpf_stats = true;
-			break;
-		case OPT_FOLDED:
-			if (!*optarg)
-				USAGE("%s: --folded '': expected a file name", cmd);
-			o->folded_path = optarg;
-			break;
-		case OPT_LOAD_ONLY:
-			if (!check) {
-				*status = cli_usage_error("%s: unknown option '--load-only'", cmd);
-				fprintf(stderr, "hint: --load-only is an option of 'ebpfctl check'\n");
-				return -1;
-			}
-			o->mode = RUNNER_CHECK_LOAD_ONLY;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
 		case 'h':
 			fputs(help, stdout);
 			*status = EXIT_OK;
 			return -1;
 		case ':':
-			USAGE("%s: option '%s' needs a value", cmd, argv[optind - 1]);
-		default:
+			*status = cli_usage_error("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+			return -1;
+		case '?':
 			if (optopt && optopt < 256)
 				ret = cli_usage_error("%s: unknown option '-%c'", cmd, optopt);
 			else
 				ret = cli_usage_error("%s: unknown option '%s'", cmd, argv[optind - 1]);
-			fprintf(stderr, "hint: run 'ebpfctl %s --help' for the options\n", cmd);
+			cli_hint("run 'ebpfctl %s --help' for the options", cmd);
 			*status = ret;
 			return -1;
+		case OPT_LOAD_ONLY:
+			if (!check) {
+				*status = cli_usage_error("%s: unknown option '--load-only'", cmd);
+				cli_hint("--load-only is an option of 'ebpfctl check'");
+				return -1;
+			}
+			break;
 		}
+		seen[c & 511] = true;
+		for (lo = long_opts; lo->name && lo->val != c; lo++)
+			;
+		snprintf(src, sizeof(src), "--%s", lo->name ? lo->name : "?");
+		if (apply_opt(a, c, optarg, src, cmd, status))
+			return -1;
+		if (lo->name)
+			note_origin(a, lo->name, optarg, "command line");
 	}
-	if (optind >= argc)
-		USAGE("%s: missing OBJECT (a compiled probe, e.g. probe.bpf.o)", cmd);
-	if (addr && no_metrics)
-		USAGE("%s: --metrics-addr and --no-metrics cannot be used together", cmd);
-#undef USAGE
+	if (apply_env(a, seen, cmd, check, status))
+		return -1;
+	warn_unknown_env();
+	if (optind < argc) {
+		o->objects = (const char *const *)&argv[optind];
+		o->n_objects = argc - optind;
+	} else if (env_objects(a) < 0) {
+		return -1;
+	}
+	if (!o->n_objects) {
+		*status = cli_usage_error("%s: missing OBJECT (a compiled probe, e.g. probe.bpf.o)", cmd);
+		return -1;
+	}
+	if (a->addr && a->no_metrics) {
+		*status = cli_usage_error("%s: --metrics-addr and --no-metrics cannot be used together", cmd);
+		return -1;
+	}
 	if (check && o->mode != RUNNER_CHECK_LOAD_ONLY)
 		o->mode = RUNNER_CHECK;
-	o->objects = (const char *const *)&argv[optind];
-	o->n_objects = argc - optind;
-	o->metrics_addr = no_metrics || check ? NULL : addr ? addr : "0.0.0.0:9091";
+	o->metrics_addr = a->no_metrics || check ? NULL : a->addr ? a->addr : "0.0.0.0:9091";
+	if (!a->no_metrics && !check)
+		o->metrics_fd = listen_fd();
 	o->sets = a->sets;
 	o->hist_buckets = a->hb;
-	o->ifaces = a->ifaces;
+	o->ifaces = (const char *const *)a->ifaces;
 	o->attach = a->attach;
 	return 0;
+}
+
+/* With -v: every setting that is not a default, and where it came from. */
+void run_args_report(const struct run_args *a)
+{
+	if (!a->o.verbose)
+		return;
+	for (int i = 0; i < a->n_origin; i++)
+		cli_info("config: %s", a->origin[i]);
+	if (a->env_objects)
+		cli_info("config: objects from EBPFCTL_OBJECT");
+	if (a->o.metrics_fd >= 0)
+		cli_info("config: /metrics on the socket systemd passed (LISTEN_FDS)");
 }
 
 int cmd_run(int argc, char **argv)
@@ -409,19 +693,21 @@ int cmd_run(int argc, char **argv)
 	struct run_args a;
 	int ret, status;
 
+	cli_log_format_from(argc, argv);
 	if (run_args_parse(argc, argv, "run", run_help, &a, &status)) {
 		run_args_free(&a);
 		return status;
 	}
 	cli_log_init(a.o.verbose);
+	run_args_report(&a);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (a.o.duration_ns) {
+	a.o.on_running = on_running;
+	a.o.on_running_ctx = &a.o.duration_ns;
+	a.o.on_stopping = on_stopping;
+	if (a.o.duration_ns)
 		sigaction(SIGALRM, &sa, NULL);
-		a.o.on_running = arm_duration;
-		a.o.on_running_ctx = &a.o.duration_ns;
-	}
 
 	ret = runner_run(&a.o, &err);
 	run_args_free(&a);

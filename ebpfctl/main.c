@@ -4,7 +4,13 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <bpf/libbpf.h>
+#include <cjson/cJSON.h>
 #include "cli.h"
 
 struct cmd {
@@ -31,37 +37,130 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'ebpfctl COMMAND --help' for a command's options.\n");
 }
 
+/* --log-format json: every stderr line is {"time":...,"level":...,"msg":...} */
+static bool log_json;
+
+void cli_log_format_from(int argc, char **argv)
+{
+	const char *v = getenv("EBPFCTL_LOG_FORMAT");
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--log-format") && i + 1 < argc)
+			v = argv[i + 1];
+		else if (!strncmp(argv[i], "--log-format=", 13))
+			v = argv[i] + 13;
+	}
+	log_json = v && !strcmp(v, "json");
+}
+
+/* One stderr line: text as given, or a JSON object. */
+static void emit(const char *level, const char *prefix, const char *msg, const char *hint)
+{
+	size_t n = strlen(msg);
+
+	if (!log_json) {
+		fprintf(stderr, "%s%s%s", prefix, msg, n && msg[n - 1] == '\n' ? "" : "\n");
+		return;
+	}
+	{
+		char when[64], *text;
+		struct timespec ts;
+		struct tm tm;
+		cJSON *o = cJSON_CreateObject();
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+		if (!o)
+			return;
+		cJSON_AddStringToObject(o, "time", when);
+		cJSON_AddStringToObject(o, "level", level);
+		/* without the trailing newline */
+		text = strndup(msg, n && msg[n - 1] == '\n' ? n - 1 : n);
+		cJSON_AddStringToObject(o, "msg", text ? text : msg);
+		free(text);
+		if (hint)
+			cJSON_AddStringToObject(o, "hint", hint);
+		text = cJSON_PrintUnformatted(o);
+		if (text)
+			fprintf(stderr, "%s\n", text);
+		cJSON_free(text);
+		cJSON_Delete(o);
+	}
+}
+
 int cli_report(const struct rerr *err)
 {
-	fprintf(stderr, "error: %s\n", err->msg[0] ? err->msg : "unknown error");
-	if (err->hint[0])
-		fprintf(stderr, "hint: %s\n", err->hint);
+	const char *msg = err->msg[0] ? err->msg : "unknown error";
+
+	if (log_json) {
+		emit("error", "", msg, err->hint[0] ? err->hint : NULL);
+	} else {
+		fprintf(stderr, "error: %s\n", msg);
+		if (err->hint[0])
+			fprintf(stderr, "hint: %s\n", err->hint);
+	}
 	return err->usage ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int cli_usage_error(const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fputs("error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	emit("error", "error: ", msg, NULL);
 	return EXIT_USAGE;
+}
+
+void cli_hint(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit("hint", "hint: ", msg, NULL);
+}
+
+void cli_warn(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit("warning", "warning: ", msg, NULL);
+}
+
+void cli_info(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit("info", "", msg, NULL);
 }
 
 static void log_sink(void *ctx, enum rlog_level level, const char *msg)
 {
 	int verbose = *(int *)ctx;
-	size_t n = strlen(msg);
 
 	if (level == RLOG_DETAIL || level == RLOG_NOTE)
-		fprintf(stderr, "%s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+		emit("info", "", msg, NULL);
 	else if (level == RLOG_WARN)
-		fprintf(stderr, "warning: %s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+		emit("warning", "warning: ", msg, NULL);
 	else if (verbose)
-		fprintf(stderr, "%s%s", msg, n && msg[n - 1] == '\n' ? "" : "\n");
+		emit(level == RLOG_DEBUG ? "debug" : "info", "", msg, NULL);
 }
 
 void cli_log_init(int verbose)
@@ -74,13 +173,22 @@ void cli_log_init(int verbose)
 
 int cmd_version(int argc, char **argv)
 {
+	struct utsname u;
+	const char *btf = "/sys/kernel/btf/vmlinux";
+
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: ebpfctl version\n\nPrint ebpfctl's version.\n");
+		printf("Usage: ebpfctl version\n\nPrint ebpfctl's version, the libbpf it uses, the kernel release and\n"
+		       "whether the kernel has BTF (what CO-RE probes need).\n");
 		return EXIT_OK;
 	}
 	if (argc > 1)
 		return cli_usage_error("version: unexpected argument '%s'", argv[1]);
 	printf("ebpfctl %s\n", EBPFCTL_VERSION);
+	printf("libbpf %u.%u\n", libbpf_major_version(), libbpf_minor_version());
+	if (!uname(&u))
+		printf("kernel %s %s\n", u.release, u.machine);
+	printf("btf %s\n", access(btf, R_OK) ? "no (no /sys/kernel/btf/vmlinux: build with --btf or a BTFHub file)"
+					      : "yes (/sys/kernel/btf/vmlinux)");
 	return EXIT_OK;
 }
 
@@ -111,6 +219,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	cli_usage_error("unknown command '%s'", argv[1]);
-	fprintf(stderr, "hint: run 'ebpfctl --help' for the list of commands\n");
+	cli_hint("run 'ebpfctl --help' for the list of commands");
 	return EXIT_USAGE;
 }

@@ -5,6 +5,7 @@
  * MHD's defaults are unbounded (no timeout, no connection cap). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -41,6 +42,7 @@ struct http_server {
 	struct metrics *m;
 	int port;
 	size_t size_hint;	/* last body size: render into one allocation */
+	bool healthy, ready;	/* /-/healthy, /-/ready (relaxed atomics) */
 };
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -188,8 +190,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct http_server *s = cls;
 	bool get_or_head = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	bool is_metrics = !strcmp(url, "/metrics"), is_root = !strcmp(url, "/");
+	bool is_healthy = !strcmp(url, "/-/healthy"), is_ready = !strcmp(url, "/-/ready");
 
-	if (!is_metrics && !is_root)
+	if (!is_metrics && !is_root && !is_healthy && !is_ready)
 		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n");
 	if (!get_or_head)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
@@ -205,6 +208,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (is_root)
 		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html);
+	if (is_healthy)
+		return __atomic_load_n(&s->healthy, __ATOMIC_RELAXED)
+			       ? reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Healthy.\n")
+			       : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+				       "ebpfctl is not healthy: the event loop is not running.\n");
+	if (is_ready)
+		return __atomic_load_n(&s->ready, __ATOMIC_RELAXED)
+			       ? reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Ready.\n")
+			       : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+				       "ebpfctl is not ready: its programs are not all attached.\n");
 	return serve_metrics(s, c);
 }
 
@@ -293,22 +306,59 @@ static int listen_on(const char *addr, int *out_fd, int *out_port, struct rerr *
 	return 0;
 }
 
+static int start_on(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
+
 int http_start(const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
+{
+	int fd = -1, port = 0, e;
+
+	*out = NULL;
+	e = listen_on(addr, &fd, &port, err);
+	if (e)
+		return e;
+	e = start_on(fd, addr, m, out, err);
+	if (!e)
+		(*out)->port = port;
+	return e;
+}
+
+int http_start_fd(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fl = fcntl(fd, F_GETFL), e;
+
+	*out = NULL;
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)) {
+		e = -errno;
+		return rerr_set(err, e, "metrics socket %s: %s", addr, strerror(-e));
+	}
+	e = start_on(fd, addr, m, out, err);
+	if (!e && !getsockname(fd, (struct sockaddr *)&ss, &sl))
+		(*out)->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							      : ((struct sockaddr_in *)&ss)->sin_port);
+	return e;
+}
+
+void http_set_health(struct http_server *s, bool healthy, bool ready)
+{
+	if (!s)
+		return;
+	__atomic_store_n(&s->healthy, healthy, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ready, ready, __ATOMIC_RELAXED);
+}
+
+static int start_on(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
 {
 	struct http_server *s;
 	sigset_t block, old;
-	int fd = -1, e;
 
-	*out = NULL;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		close(fd);
 		return rerr_set(err, -ENOMEM, "metrics address %s: out of memory", addr);
-	s->m = m;
-	e = listen_on(addr, &fd, &s->port, err);
-	if (e) {
-		free(s);
-		return e;
 	}
+	s->m = m;
 	/* MHD's thread inherits our mask: keep the runner's signals off it */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);

@@ -6,6 +6,7 @@
 #ifndef EBPFCTL_HTTP_H
 #define EBPFCTL_HTTP_H
 
+#include <stdbool.h>
 #include "rerr.h"
 
 struct metrics;
@@ -17,6 +18,12 @@ struct http_server;
  * address is a usage error; a busy port is
  * "metrics address 0.0.0.0:9091: Address already in use" + hint. */
 int http_start(const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
+/* The same on a socket already listening (systemd socket activation): fd
+ * is owned by the server from then on; addr only names it in messages. */
+int http_start_fd(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
+/* GET /-/healthy answers 200 while healthy, /-/ready 200 while ready (503
+ * otherwise), as Prometheus serves them.  Both start false. */
+void http_set_health(struct http_server *s, bool healthy, bool ready);
 /* The port actually bound (useful with port 0). */
 int http_port(const struct http_server *s);
 void http_stop(struct http_server *s);

@@ -47,6 +47,7 @@ void runner_opts_init(struct runner_opts *opts)
 		.metrics_ns = "ebpf_solo_io",
 		.max_series = 10000,
 		.out_fd = 1,
+		.metrics_fd = -1,
 	};
 }
 
@@ -129,6 +130,7 @@ struct runner {
 	int stats_fd;			/* BPF_ENABLE_STATS while --bpf-stats */
 	struct http_server *http;
 	struct stackfmt *stacks;	/* when an object has a STACK_TRACE map */
+	char host_btf[PATH_MAX];	/* <host_root>/sys/kernel/btf/vmlinux, or "" */
 	const struct export_map **folded;	/* --folded: the stack counter maps */
 	int n_folded;
 	const char *tracefs_mount;	/* where we mounted tracefs, if we did */
@@ -902,6 +904,8 @@ static int event_loop(struct runner *r)
 		}
 		linger(r);
 	}
+	if (o->on_stopping)
+		o->on_stopping(o->on_stopping_ctx);
 	/* stopped (signal, --duration): detach, then print what the probes had
 	 * already submitted, unless the reader is gone or stalled */
 	if (!r->out.closed && !r->out.abandoned) {
@@ -1021,6 +1025,9 @@ static int open_object(struct runner *r, struct robj *o, bool *set_used)
 	/* internal maps are named after the object: keep libbpf's usual name */
 	snprintf(objname, sizeof(objname), "%s", base_name(o->path));
 	oo.object_name = objname;
+	/* in a container: CO-RE relocates against the host kernel's BTF */
+	if (r->host_btf[0])
+		oo.btf_custom_path = r->host_btf;
 	o->obj = bpf_object__open_mem(img ? img : o->file, img ? img_len : o->file_len, &oo);
 	free(img);
 	if (!o->obj) {
@@ -1092,7 +1099,7 @@ static int add_stack_maps(struct runner *r, struct robj *o)
 		if (bpf_map__type(map) != BPF_MAP_TYPE_STACK_TRACE)
 			continue;
 		if (!r->stacks) {
-			e = stackfmt_new(NULL, &r->stacks);
+			e = stackfmt_new(r->opts->host_root, &r->stacks);
 			if (e)
 				return rerr_set(r->err, e, "stack traces: %s", strerror(-e));
 			fmt_set_stack_resolver(stackfmt_render, r->stacks);
@@ -1269,7 +1276,20 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	}
 	for (int i = 0; i < opts->n_attach; i++)
 		r.attach[i] = (struct tgt_attach_arg){ .prog = opts->attach[i].prog, .target = opts->attach[i].target };
+	if (opts->host_root && *opts->host_root && strcmp(opts->host_root, "/")) {
+		struct stat st;
+
+		if (stat(opts->host_root, &st) || !S_ISDIR(st.st_mode)) {
+			e = rerr_set(err, -ENOENT, "--host-root %s: not a directory", opts->host_root);
+			rerr_hint(err, "mount the host's / there (e.g. a hostPath volume at /host)");
+			goto out;
+		}
+		snprintf(r.host_btf, sizeof(r.host_btf), "%s/sys/kernel/btf/vmlinux", opts->host_root);
+		if (access(r.host_btf, R_OK))
+			r.host_btf[0] = '\0';	/* libbpf's own search then */
+	}
 	r.topts = (struct tgt_opts){
+		.host_root = opts->host_root,
 		.ifaces = opts->ifaces,
 		.n_ifaces = opts->n_ifaces,
 		.xdp_mode = (enum tgt_xdp_mode)opts->xdp_mode,
@@ -1349,14 +1369,19 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = setup_folded(&r);
 	if (e)
 		goto out;
-	if (opts->metrics_addr) {
+	if (opts->metrics_fd >= 0)
+		e = http_start_fd(opts->metrics_fd, opts->metrics_addr ? opts->metrics_addr : "(LISTEN_FDS)", r.metrics,
+				  &r.http, err);
+	else if (opts->metrics_addr)
 		e = http_start(opts->metrics_addr, r.metrics, &r.http, err);
-		if (e)
-			goto out;
-	}
+	if (e)
+		goto out;
+	/* everything is attached and the loop starts now */
+	http_set_health(r.http, true, true);
 	if (opts->on_running)
 		opts->on_running(opts->on_running_ctx);
 	e = event_loop(&r);
+	http_set_health(r.http, false, false);
 	if (!e && r.out.error)
 		e = rerr_set(err, r.out.error, "writing output: %s", strerror(-r.out.error));
 	if (!e && opts->duration_ns && !r.out.closed)

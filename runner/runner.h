@@ -74,6 +74,16 @@ struct runner_opts {
 	 * blocked on a stalled reader). */
 	void (*on_running)(void *ctx);
 	void *on_running_ctx;
+	/* Called once when the event loop has ended, before detaching (the CLI
+	 * tells systemd STOPPING=1 here). */
+	void (*on_stopping)(void *ctx);
+	void *on_stopping_ctx;
+	/* A socket already listening for /metrics (systemd socket activation),
+	 * used instead of binding metrics_addr; -1: none. */
+	int metrics_fd;
+	/* Where the host's / is mounted (a container): kernel BTF, kallsyms,
+	 * /proc and cgroup paths are read under it.  NULL: "/". */
+	const char *host_root;
 };
 
 void runner_opts_init(struct runner_opts *opts);

@@ -461,17 +461,25 @@ static int tc_attach(struct tgt_set *ts, const char *objname, struct bpf_program
 	return e;
 }
 
-int tgt_cgroup2_root(char *buf, size_t size)
+static bool has_host_root(const char *host_root)
 {
-	FILE *f = fopen("/proc/mounts", "r");
-	char dev[256], dir[PATH_MAX], type[64];
-	int ret = -ENOENT;
+	return host_root && *host_root && strcmp(host_root, "/");
+}
 
+int tgt_cgroup2_root(const char *host_root, char *buf, size_t size)
+{
+	char mounts[PATH_MAX], dev[256], dir[PATH_MAX], type[64];
+	bool host = has_host_root(host_root);
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(mounts, sizeof(mounts), "%s/proc/1/mounts", host ? host_root : "");
+	f = fopen(host ? mounts : "/proc/mounts", "r");
 	if (!f)
 		return -errno;
 	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
 		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, size, "%s", dir);
+			snprintf(buf, size, "%s%s", host ? host_root : "", dir);
 			ret = 0;
 			break;
 		}
@@ -481,16 +489,21 @@ int tgt_cgroup2_root(char *buf, size_t size)
 }
 
 static int cgroup_attach(struct tgt_set *ts, struct bpf_program *prog, const struct attach_info *ai,
-			 const char *path, struct rerr *err)
+			 const char *path, const char *host_root, struct rerr *err)
 {
 	const char *name = bpf_program__name(prog);
-	char root[PATH_MAX];
+	char root[PATH_MAX], full[PATH_MAX];
 	struct bpf_link *link;
 	struct statfs sf;
 	int fd, e;
 
+	if (path && has_host_root(host_root) && strncmp(path, host_root, strlen(host_root))) {
+		/* a host path, seen from the container */
+		snprintf(full, sizeof(full), "%s%s", host_root, path);
+		path = full;
+	}
 	if (!path) {
-		if (tgt_cgroup2_root(root, sizeof(root))) {
+		if (tgt_cgroup2_root(host_root, root, sizeof(root))) {
 			rerr_set(err, -ENOENT, "program '%s': cannot attach %s: no cgroup v2 hierarchy is mounted",
 				 name, ai->kind);
 			rerr_hint(err, "mount one (mount -t cgroup2 none /sys/fs/cgroup/unified) or give --cgroup PATH");
@@ -506,7 +519,7 @@ static int cgroup_attach(struct tgt_set *ts, struct bpf_program *prog, const str
 	if (fstatfs(fd, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
 		close(fd);
 		rerr_set(err, -EINVAL, "program '%s': cgroup '%s': not a cgroup v2 directory", name, path);
-		if (!tgt_cgroup2_root(root, sizeof(root)))
+		if (!tgt_cgroup2_root(host_root, root, sizeof(root)))
 			rerr_hint(err, "the cgroup v2 hierarchy is mounted at %s", root);
 		return -EINVAL;
 	}
@@ -747,7 +760,7 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 		}
 		break;
 	case TGT_CGROUP:
-		e = cgroup_attach(ts, prog, &ai, t ? t : o->cgroup, err);
+		e = cgroup_attach(ts, prog, &ai, t ? t : o->cgroup, o->host_root, err);
 		break;
 	case TGT_PERF:
 		e = perf_attach(ts, prog, &ai, o, err);

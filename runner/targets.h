@@ -29,6 +29,7 @@ struct tgt_attach_arg {
 };
 
 struct tgt_opts {
+	const char *host_root;		/* NULL: "/"; cgroup paths are under it */
 	const char *const *ifaces;
 	int n_ifaces;
 	enum tgt_xdp_mode xdp_mode;
@@ -62,8 +63,9 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 void tgt_detach_all(struct tgt_set *ts);
 void tgt_set_free(struct tgt_set *ts);
 
-/* Where the cgroup v2 hierarchy is mounted (from /proc/mounts): 0 or -ENOENT. */
-int tgt_cgroup2_root(char *buf, size_t size);
+/* Where the cgroup v2 hierarchy is mounted (from /proc/mounts, or the host
+ * init's mounts under host_root, then prefixed with it): 0 or -ENOENT. */
+int tgt_cgroup2_root(const char *host_root, char *buf, size_t size);
 
 /* The --attach argument for PROG, or NULL. */
 const char *tgt_attach_for(const struct tgt_opts *o, const char *prog);
