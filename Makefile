@@ -8,7 +8,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson
+PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson yaml-0.1 gnutls libcrypt
 # sd_notify for Type=notify units: optional (without it ebpfctl never notifies)
 HAVE_LIBSYSTEMD ?= $(shell pkg-config --exists libsystemd && echo 1)
 ifeq ($(HAVE_LIBSYSTEMD),1)
@@ -125,10 +125,16 @@ check-kernels: all $(BPF_OBJ)
 bench: all
 	bash bench/run.sh
 
+# man page ebpfctl(1) and bash completion (loaded by bash-completion on first use)
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: $(B)/ebpfctl
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)
 	install -m 755 $(B)/ebpfctl $(DESTDIR)$(BINDIR)/ebpfctl
 	install -m 644 include/*.h $(DESTDIR)$(INCDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 doc/ebpfctl.1 $(DESTDIR)$(MANDIR)/man1/ebpfctl.1
+	install -m 644 completion/ebpfctl.bash $(DESTDIR)$(BASHCOMPDIR)/ebpfctl
 
 clean:
 	rm -rf $(B)

@@ -25,6 +25,9 @@ static const char run_help[] =
 "  --metrics-addr HOST:PORT  serve /metrics here (default 0.0.0.0:9091;\n"
 "                            IPv6 as [::1]:9091)\n"
 "  --no-metrics              do not serve /metrics\n"
+"  --web-config FILE         TLS, client certificates, basic auth (bcrypt) and\n"
+"                            response headers for every endpoint, in the\n"
+"                            Prometheus exporter-toolkit format\n"
 "  --set [OBJ:]VAR=VALUE     set a global (const volatile, .data or .bss)\n"
 "                            before load; parsed by its BTF type: integers\n"
 "                            (decimal or 0x hex), true/false, enum names,\n"
@@ -106,6 +109,7 @@ enum {
 	OPT_LOAD_ONLY,
 	OPT_HOST_ROOT,
 	OPT_LOG_FORMAT,
+	OPT_WEB_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -128,6 +132,7 @@ static const struct option long_opts[] = {
 	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
 	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -435,6 +440,11 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 		if (!*val)
 			USAGE("%s: %s%s'': expected a directory", cmd, src, SEP(src));
 		o->host_root = val;
+		break;
+	case OPT_WEB_CONFIG:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a file name", cmd, src, SEP(src));
+		o->web_config = val;
 		break;
 	case OPT_LOG_FORMAT:
 		/* applied before parsing (cli_log_format_from): only checked here */

@@ -20,8 +20,12 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include <zlib.h>
+#include <sys/stat.h>
+#include <gnutls/gnutls.h>
 #include "http.h"
+#include "webconfig.h"
 #include "metrics.h"
+#include "readfile.h"
 #include "strbuf.h"
 
 #define HTTP_CONN_LIMIT 64		/* Prometheus uses one; leave room for people */
@@ -43,6 +47,13 @@ struct http_server {
 	int port;
 	size_t size_hint;	/* last body size: render into one allocation */
 	bool healthy, ready;	/* /-/healthy, /-/ready (relaxed atomics) */
+	/* --web-config: re-read when the file changes (checked at each new
+	 * connection, as exporter-toolkit reads it per connection); TLS
+	 * material is loaded once, at start */
+	const char *web_path;
+	struct webcfg *web;
+	struct stat web_st;
+	bool web_warned;
 };
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -54,7 +65,15 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	rdebug("http: %s", buf);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, const char *type, const char *body)
+/* http_server_config.headers of --web-config, on every response */
+static void add_headers(const struct http_server *s, struct MHD_Response *r)
+{
+	for (int i = 0; s->web && i < s->web->n_headers; i++)
+		MHD_add_response_header(r, s->web->headers[i].name, s->web->headers[i].value);
+}
+
+static enum MHD_Result reply(const struct http_server *s, struct MHD_Connection *c, unsigned int status,
+			     const char *type, const char *body)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -62,6 +81,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, cons
 	r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
+	add_headers(s, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
@@ -149,7 +169,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	sb_reserve(&sb, s->size_hint + s->size_hint / 8 + 4096);
 	if (metrics_render(s->m, &sb) || sb.err) {
 		sb_free(&sb);
-		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
+		return reply(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain; charset=utf-8",
 			     "ebpfctl: out of memory rendering metrics\n");
 	}
 	s->size_hint = sb.len;
@@ -174,6 +194,7 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 		free(body);
 		return MHD_NO;
 	}
+	add_headers(s, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE_METRICS);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	if (gz)
@@ -181,6 +202,87 @@ static enum MHD_Result serve_metrics(struct http_server *s, struct MHD_Connectio
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static bool user_ok(const struct http_server *s, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+	bool ok = user && pass && webcfg_check_user(s->web, user, pass);
+
+	if (pass)
+		memset(pass, 0, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
+}
+
+/* The handshake already refused what GnuTLS could (see on_connection);
+ * this is the check for every request, whatever the handshake did. */
+static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	unsigned int n = 0, status = 1;
+	gnutls_session_t sess;
+	bool has;
+
+	if (!s->web->tls || s->web->client_auth == WEBCFG_NO_CLIENT_CERT ||
+	    s->web->client_auth == WEBCFG_REQUEST_CLIENT_CERT)
+		return true;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return false;
+	sess = (gnutls_session_t)ci->tls_session;
+	has = gnutls_certificate_get_peers(sess, &n) && n;
+	if (s->web->client_auth == WEBCFG_REQUIRE_ANY_CLIENT_CERT)
+		return has;
+	if (!has)
+		return s->web->client_auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN;
+	return !gnutls_certificate_verify_peers2(sess, &status) && !status;
+}
+
+/* A new connection: re-read a changed --web-config (users, headers), and
+ * make the TLS handshake itself demand and verify the client certificate
+ * where the configuration says so, as Go's crypto/tls does. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct webcfg *n = NULL;
+	struct rerr err = {};
+	struct stat st;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s->web)
+		return;
+	if (!stat(s->web_path, &st) && (st.st_mtim.tv_sec != s->web_st.st_mtim.tv_sec ||
+					st.st_mtim.tv_nsec != s->web_st.st_mtim.tv_nsec ||
+					st.st_size != s->web_st.st_size || st.st_ino != s->web_st.st_ino)) {
+		if (!webcfg_load(s->web_path, &n, &err)) {
+			if (n->tls != s->web->tls || (n->tls && (strcmp(n->cert_pem, s->web->cert_pem) ||
+								   strcmp(n->key_pem, s->web->key_pem))))
+				rwarn("--web-config %s: TLS settings changed: they apply when ebpfctl restarts; users "
+				      "and headers apply now", s->web_path);
+			/* TLS stays as the daemon was started */
+			n->tls = s->web->tls;
+			n->client_auth = s->web->client_auth;
+			webcfg_free(s->web);
+			s->web = n;
+			s->web_warned = false;
+		} else if (!s->web_warned) {
+			rwarn("%s (keeping the previous configuration)", err.msg);
+			s->web_warned = true;
+		}
+		s->web_st = st;
+	}
+	if (!s->web->tls || s->web->client_auth < WEBCFG_REQUIRE_ANY_CLIENT_CERT)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!ci || !ci->tls_session)
+		return;
+	if (s->web->client_auth != WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN)
+		gnutls_certificate_server_set_request((gnutls_session_t)ci->tls_session, GNUTLS_CERT_REQUIRE);
+	if (s->web->client_auth != WEBCFG_REQUIRE_ANY_CLIENT_CERT)
+		gnutls_session_set_verify_cert((gnutls_session_t)ci->tls_session, NULL, 0);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -193,30 +295,46 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	bool is_healthy = !strcmp(url, "/-/healthy"), is_ready = !strcmp(url, "/-/ready");
 
 	if (!is_metrics && !is_root && !is_healthy && !is_ready)
-		return reply(c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n");
+		return reply(s, c, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", "404 page not found\n");
 	if (!get_or_head)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		return reply(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 			     "405 method not allowed (GET or HEAD)\n");
 	/* first call: headers only; answer on the next one */
 	if (!*state) {
 		*state = &seen;
 		return MHD_YES;
 	}
+	if (s->web && !client_cert_ok(s, c))
+		return reply(s, c, MHD_HTTP_FORBIDDEN, "text/plain; charset=utf-8",
+			     "403 a valid client certificate is required\n");
+	if (s->web && s->web->n_users && !user_ok(s, c)) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(strlen("401 Unauthorized\n"),
+									 (void *)"401 Unauthorized\n",
+									 MHD_RESPMEM_PERSISTENT);
+		enum MHD_Result ret;
+
+		if (!r)
+			return MHD_NO;
+		add_headers(s, r);
+		ret = MHD_queue_basic_auth_fail_response(c, "ebpfctl", r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (*upload_size) {
 		*upload_size = 0;	/* a GET body is ignored */
 		return MHD_YES;
 	}
 	if (is_root)
-		return reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html);
+		return reply(s, c, MHD_HTTP_OK, "text/html; charset=utf-8", index_html);
 	if (is_healthy)
 		return __atomic_load_n(&s->healthy, __ATOMIC_RELAXED)
-			       ? reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Healthy.\n")
-			       : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			       ? reply(s, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Healthy.\n")
+			       : reply(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
 				       "ebpfctl is not healthy: the event loop is not running.\n");
 	if (is_ready)
 		return __atomic_load_n(&s->ready, __ATOMIC_RELAXED)
-			       ? reply(c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Ready.\n")
-			       : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+			       ? reply(s, c, MHD_HTTP_OK, "text/plain; charset=utf-8", "ebpfctl is Ready.\n")
+			       : reply(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
 				       "ebpfctl is not ready: its programs are not all attached.\n");
 	return serve_metrics(s, c);
 }
@@ -306,40 +424,6 @@ static int listen_on(const char *addr, int *out_fd, int *out_port, struct rerr *
 	return 0;
 }
 
-static int start_on(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
-
-int http_start(const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
-{
-	int fd = -1, port = 0, e;
-
-	*out = NULL;
-	e = listen_on(addr, &fd, &port, err);
-	if (e)
-		return e;
-	e = start_on(fd, addr, m, out, err);
-	if (!e)
-		(*out)->port = port;
-	return e;
-}
-
-int http_start_fd(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fl = fcntl(fd, F_GETFL), e;
-
-	*out = NULL;
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)) {
-		e = -errno;
-		return rerr_set(err, e, "metrics socket %s: %s", addr, strerror(-e));
-	}
-	e = start_on(fd, addr, m, out, err);
-	if (!e && !getsockname(fd, (struct sockaddr *)&ss, &sl))
-		(*out)->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-							      : ((struct sockaddr_in *)&ss)->sin_port);
-	return e;
-}
-
 void http_set_health(struct http_server *s, bool healthy, bool ready)
 {
 	if (!s)
@@ -348,17 +432,88 @@ void http_set_health(struct http_server *s, bool healthy, bool ready)
 	__atomic_store_n(&s->ready, ready, __ATOMIC_RELAXED);
 }
 
-static int start_on(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err)
+/* The system's CA bundle: what verifies client certificates when the web
+ * configuration names no client_ca_file (as Go uses the system roots). */
+static char *system_cas(void)
 {
+	void *buf = NULL;
+	size_t len = 0;
+	char *s;
+
+	if (read_whole_file("/etc/ssl/certs/ca-certificates.crt", &buf, &len))
+		return NULL;
+	s = realloc(buf, len + 1);
+	if (!s) {
+		free(buf);
+		return NULL;
+	}
+	s[len] = '\0';
+	return s;
+}
+
+int http_start(const struct http_opts *o, struct metrics *m, struct http_server **out, struct rerr *err)
+{
+	const char *addr = o->addr ? o->addr : "(LISTEN_FDS)";
+	struct MHD_OptionItem opt[16];
 	struct http_server *s;
 	sigset_t block, old;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	char prio[128];
+	char *cas = NULL;
+	int fd = o->fd, port = 0, n = 0, e;
 
+	*out = NULL;
 	s = calloc(1, sizeof(*s));
-	if (!s) {
-		close(fd);
+	if (!s)
 		return rerr_set(err, -ENOMEM, "metrics address %s: out of memory", addr);
+	if (fd >= 0) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)) {
+			e = -errno;
+			free(s);
+			return rerr_set(err, e, "metrics socket %s: %s", addr, strerror(-e));
+		}
+		if (!getsockname(fd, (struct sockaddr *)&ss, &sl))
+			port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							      : ((struct sockaddr_in *)&ss)->sin_port);
+	} else {
+		e = listen_on(addr, &fd, &port, err);
+		if (e) {
+			free(s);
+			return e;
+		}
 	}
 	s->m = m;
+	s->port = port;
+	s->web = o->web;
+	s->web_path = o->web_path;
+	if (s->web_path)
+		stat(s->web_path, &s->web_st);
+#define OPT(o_, v_, p_) (opt[n++] = (struct MHD_OptionItem){ (o_), (intptr_t)(v_), (void *)(p_) })
+	OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT, NULL);
+	OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, HTTP_PER_IP_LIMIT, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL);
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
+	if (s->web && s->web->tls) {
+		flags |= MHD_USE_TLS;
+		webcfg_priorities(s->web, prio, sizeof(prio));
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->web->cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->web->key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, prio);
+		if (s->web->client_auth != WEBCFG_NO_CLIENT_CERT) {
+			/* with a trust list MHD asks every client for a certificate */
+			cas = s->web->ca_pem ? NULL : system_cas();
+			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, s->web->ca_pem ? s->web->ca_pem : cas);
+		}
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
 	/* MHD's thread inherits our mask: keep the runner's signals off it */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
@@ -366,16 +521,9 @@ static int start_on(int fd, const char *addr, struct metrics *m, struct http_ser
 	sigaddset(&block, SIGALRM);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				handle, s,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_CONN_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_END);
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	free(cas);	/* MHD copied the trust list into its credentials */
 	if (!s->d) {
 		close(fd);
 		free(s);
@@ -397,5 +545,6 @@ void http_stop(struct http_server *s)
 		return;
 	/* joins MHD's thread and closes the listen socket */
 	MHD_stop_daemon(s->d);
+	webcfg_free(s->web);
 	free(s);
 }

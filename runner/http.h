@@ -17,10 +17,16 @@ struct http_server;
  * blocked, so signals reach the runner's thread.  Errors: a malformed
  * address is a usage error; a busy port is
  * "metrics address 0.0.0.0:9091: Address already in use" + hint. */
-int http_start(const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
-/* The same on a socket already listening (systemd socket activation): fd
- * is owned by the server from then on; addr only names it in messages. */
-int http_start_fd(int fd, const char *addr, struct metrics *m, struct http_server **out, struct rerr *err);
+struct webcfg;
+
+struct http_opts {
+	const char *addr;	/* HOST:PORT to bind, unless fd >= 0 */
+	int fd;			/* a socket already listening (systemd socket activation), or -1 */
+	struct webcfg *web;	/* --web-config, loaded (the server owns it); NULL: plain HTTP, no auth */
+	const char *web_path;	/* its file, re-read when it changes */
+};
+
+int http_start(const struct http_opts *o, struct metrics *m, struct http_server **out, struct rerr *err);
 /* GET /-/healthy answers 200 while healthy, /-/ready 200 while ready (503
  * otherwise), as Prometheus serves them.  Both start false. */
 void http_set_health(struct http_server *s, bool healthy, bool ready);

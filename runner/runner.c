@@ -32,6 +32,7 @@
 #include "runner.h"
 #include "stackfmt.h"
 #include "targets.h"
+#include "webconfig.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -129,6 +130,7 @@ struct runner {
 	struct progstats progs;
 	int stats_fd;			/* BPF_ENABLE_STATS while --bpf-stats */
 	struct http_server *http;
+	struct webcfg *web;		/* --web-config, until the server takes it */
 	struct stackfmt *stacks;	/* when an object has a STACK_TRACE map */
 	char host_btf[PATH_MAX];	/* <host_root>/sys/kernel/btf/vmlinux, or "" */
 	const struct export_map **folded;	/* --folded: the stack counter maps */
@@ -968,6 +970,7 @@ static void cleanup(struct runner *r)
 	free(r->objs);
 	free(r->iters);
 	free(r->attach);
+	webcfg_free(r->web);
 	progstats_free(&r->progs);
 	output_free(&r->out);
 	sb_free(&libbpf_log);
@@ -1267,6 +1270,12 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	r.out.stop = &stop_requested;
 	set_ktime_offset();
 
+	/* a bad web configuration fails before anything is loaded */
+	if (opts->web_config) {
+		e = webcfg_load(opts->web_config, &r.web, err);
+		if (e)
+			goto out;
+	}
 	r.objs = calloc((size_t)opts->n_objects + 1, sizeof(*r.objs));
 	r.attach = calloc((size_t)opts->n_attach + 1, sizeof(*r.attach));
 	set_used = calloc((size_t)opts->n_sets + 1, sizeof(*set_used));
@@ -1369,13 +1378,15 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = setup_folded(&r);
 	if (e)
 		goto out;
-	if (opts->metrics_fd >= 0)
-		e = http_start_fd(opts->metrics_fd, opts->metrics_addr ? opts->metrics_addr : "(LISTEN_FDS)", r.metrics,
-				  &r.http, err);
-	else if (opts->metrics_addr)
-		e = http_start(opts->metrics_addr, r.metrics, &r.http, err);
-	if (e)
-		goto out;
+	if (opts->metrics_fd >= 0 || opts->metrics_addr) {
+		struct http_opts ho = { .addr = opts->metrics_fd >= 0 ? NULL : opts->metrics_addr,
+					.fd = opts->metrics_fd, .web = r.web, .web_path = opts->web_config };
+
+		r.web = NULL;	/* the server's now */
+		e = http_start(&ho, r.metrics, &r.http, err);
+		if (e)
+			goto out;
+	}
 	/* everything is attached and the loop starts now */
 	http_set_health(r.http, true, true);
 	if (opts->on_running)

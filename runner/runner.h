@@ -84,6 +84,8 @@ struct runner_opts {
 	/* Where the host's / is mounted (a container): kernel BTF, kallsyms,
 	 * /proc and cgroup paths are read under it.  NULL: "/". */
 	const char *host_root;
+	/* --web-config FILE: TLS, basic auth and headers for every endpoint */
+	const char *web_config;
 };
 
 void runner_opts_init(struct runner_opts *opts);
