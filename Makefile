@@ -8,7 +8,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson yaml-0.1 gnutls libcrypt
+PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson yaml-0.1 gnutls libcrypt libcap
 # sd_notify for Type=notify units: optional (without it ebpfctl never notifies)
 HAVE_LIBSYSTEMD ?= $(shell pkg-config --exists libsystemd && echo 1)
 ifeq ($(HAVE_LIBSYSTEMD),1)
@@ -151,6 +151,6 @@ IMAGE_FILES  := deploy/image/build.sh $(B)/ebpfctl $(wildcard include/*.h) \
 image: $(B)/ebpfctl-image.tar
 builder-image: $(B)/ebpfctl-builder-image.tar
 $(B)/ebpfctl-image.tar: $(IMAGE_FILES) $(EX_OBJ) deploy/image/runtime.packages
-	B='$(B)' VERSION='$(VERSION)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh runtime $@
+	B='$(B)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh runtime $@
 $(B)/ebpfctl-builder-image.tar: $(IMAGE_FILES) $(EX_OBJ) deploy/image/builder.packages
-	B='$(B)' VERSION='$(VERSION)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh builder $@
+	B='$(B)' IMAGE_SOURCE='$(IMAGE_SOURCE)' bash deploy/image/build.sh builder $@

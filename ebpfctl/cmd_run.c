@@ -67,6 +67,10 @@ static const char run_help[] =
 "                            and at exit\n"
 "\n"
 "\n"
+"  --capabilities-keep LIST  after attach keep only these capabilities\n"
+"                            (cap_bpf,cap_perfmon,...), none, or auto\n"
+"                            (default: what the rest of the run needs, e.g.\n"
+"                            cap_net_admin to remove tc filters at exit)\n"
 "  --host-root DIR           where the host's / is mounted (in a container):\n"
 "                            kernel BTF, kallsyms, /proc and cgroup paths are\n"
 "                            read under it\n"
@@ -110,6 +114,7 @@ enum {
 	OPT_HOST_ROOT,
 	OPT_LOG_FORMAT,
 	OPT_WEB_CONFIG,
+	OPT_CAPS_KEEP,
 };
 
 static const struct option long_opts[] = {
@@ -133,6 +138,7 @@ static const struct option long_opts[] = {
 	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "capabilities-keep", required_argument, NULL, OPT_CAPS_KEEP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -440,6 +446,11 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 		if (!*val)
 			USAGE("%s: %s%s'': expected a directory", cmd, src, SEP(src));
 		o->host_root = val;
+		break;
+	case OPT_CAPS_KEEP:
+		if (!*val)
+			USAGE("%s: %s%s'': expected auto, none or a list like cap_bpf,cap_perfmon", cmd, src, SEP(src));
+		o->caps_keep = val;
 		break;
 	case OPT_WEB_CONFIG:
 		if (!*val)

@@ -9,6 +9,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "globals.h"
+#include "loss.h"
 #include "strbuf.h"
 
 struct global {
@@ -55,6 +56,9 @@ static int for_each_global(struct bpf_object *obj, int (*fn)(const struct btf *,
 			if (!var || !btf_is_var(var))
 				continue;
 			g.name = btf__name_by_offset(btf, var->name_off);
+			/* loss accounting: the probe's loss counters (loss.c) are not settable */
+			if (g.name && !strncmp(g.name, LOSS_PREFIX, strlen(LOSS_PREFIX)))
+				continue;
 			g.type_id = var->type;
 			g.offset = vsi->offset;
 			g.size = vsi->size;

@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "loss.h"
 #include "metrics_int.h"
 #include "progstats.h"
 
@@ -1470,6 +1471,15 @@ void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_
 		RELAXED_ADD(&mm->events_lost, n);
 }
 
+/* loss accounting (loss.c) */
+void metrics_set_probe_lost(struct metrics *m, const struct export_map *em, const struct loss_counter *c)
+{
+	struct mm_map *mm;
+
+	if (m && (mm = mm_find(m, em)))
+		mm->probe_lost = c;
+}
+
 void metrics_set_progstats(struct metrics *m, const struct progstats *ps)
 {
 	if (m)
@@ -1554,13 +1564,13 @@ static void render_self(struct metrics *m, struct strbuf *out, uint64_t start_ns
 					RELAXED_LOAD(&m->maps[i]->events_read));
 
 	put_header(out, "ebpfctl_events_lost_total",
-		    "Records the kernel dropped (perf event arrays; a ring buffer cannot report drops, count "
-		    "failed bpf_ringbuf_reserve calls in a counter map)",
+		    "Records lost: counted by the probe (ebpfctl_helpers.h) or reported by the kernel (perf event "
+		    "arrays), whichever is larger",
 		    PROM_COUNTER);
 	for (int i = 0; i < m->nmaps; i++)
 		if (selected(m->maps[i], SEL_EVENT))
 			self_map_sample(out, "ebpfctl_events_lost_total", m->maps[i]->em->object, m->maps[i]->name,
-					RELAXED_LOAD(&m->maps[i]->events_lost));
+					loss_total(RELAXED_LOAD(&m->maps[i]->events_lost), m->maps[i]->probe_lost));
 
 	put_header(out, "ebpfctl_ringbuf_backlog_bytes", "Bytes written to a ring buffer and not yet consumed",
 		    PROM_GAUGE);

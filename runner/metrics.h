@@ -52,6 +52,11 @@ void metrics_event(struct metrics *m, const struct export_map *em, const void *r
 void metrics_events_read(struct metrics *m, const struct export_map *em, uint64_t n);
 /* perf buffer lost-sample callback. */
 void metrics_events_lost(struct metrics *m, const struct export_map *em, uint64_t n);
+/* The probe's own loss counter for event map em (loss.c; NULL: none):
+ * ebpfctl_events_lost_total reports it, or the kernel's count if larger.
+ * Setup only; c must outlive the metrics server. */
+struct loss_counter;
+void metrics_set_probe_lost(struct metrics *m, const struct export_map *em, const struct loss_counter *c);
 void metrics_set_progs_attached(struct metrics *m, int n);
 struct progstats;
 /* Program cost families rendered after ebpfctl_programs_attached; ps must

@@ -116,6 +116,7 @@ struct mm_map {
 
 	/* self statistics: updated with relaxed atomics */
 	uint64_t events_read, events_lost, series_dropped, read_errors, entries;
+	const struct loss_counter *probe_lost;	/* the probe's count (loss.c), or NULL */
 	bool entries_known;
 	bool warned_read;
 };

@@ -26,8 +26,10 @@
 #include "globals.h"
 #include "metrics.h"
 #include "http.h"
+#include "loss.h"
 #include "output.h"
 #include "readfile.h"
+#include "privs.h"
 #include "progstats.h"
 #include "runner.h"
 #include "stackfmt.h"
@@ -88,7 +90,8 @@ struct ev_map {
 	struct runner *r;
 	struct robj *o;
 	uint64_t events;
-	uint64_t lost;
+	uint64_t lost;			/* the kernel's: perf buffer lost records */
+	const struct loss_counter *probe_lost;	/* the probe's (loss.c), or NULL */
 	uint64_t short_records;
 };
 
@@ -111,6 +114,7 @@ struct robj {
 	struct ev_map *maps;
 	int n_maps;
 	int n_progs;			/* programs loaded */
+	struct loss_set loss;		/* __ebpfctl_lost_* counters (loss.c) */
 };
 
 struct runner {
@@ -928,9 +932,14 @@ static void cleanup(struct runner *r)
 {
 	struct ev_map *m;
 
+	/* loss accounting: the kernel's count or the probe's (loss.c), read
+	 * after the final drain */
 	for_each_ev_map(r, oi, mi, m) {
-		if (m->lost)
-			rwarn("map '%s': %llu events lost", m->em.name, (unsigned long long)m->lost);
+		uint64_t lost = loss_total(m->lost, m->probe_lost);
+
+		if (lost)
+			rwarn("map '%s'%s%s%s: %llu events lost", m->em.name, m->o->tag ? " (object '" : "",
+			      m->o->tag ? m->o->tag : "", m->o->tag ? "')" : "", (unsigned long long)lost);
 	}
 	if (r->http)
 		http_stop(r->http);
@@ -940,6 +949,8 @@ static void cleanup(struct runner *r)
 	tgt_set_free(&r->tgts);
 	if (r->metrics)
 		metrics_free(r->metrics);
+	for (int i = 0; i < r->n_objs; i++)
+		loss_free(&r->objs[i].loss);	/* loss accounting: after the last reader */
 	fmt_set_stack_resolver(NULL, NULL);
 	stackfmt_free(r->stacks);
 	free(r->folded);
@@ -1150,6 +1161,17 @@ static int load_object(struct runner *r, struct robj *o)
 		return report_load_failure(r, o, e);
 	for (int i = 0; i < o->n_maps; i++)
 		o->maps[i].em.fd = bpf_map__fd(o->maps[i].map);
+	/* loss accounting (loss.c): the probe's __ebpfctl_lost_<map> counters */
+	e = loss_scan(o->obj, o->tag, &o->loss);
+	if (!e)
+		e = loss_map(&o->loss);
+	if (e)
+		return rerr_set(r->err, e, "%s: loss counters: %s", o->path, strerror(-e));
+	for (int i = 0; i < o->n_maps; i++)
+		if (o->maps[i].em.is_event)
+			o->maps[i].probe_lost = loss_claim(&o->loss, o->maps[i].em.name);
+	loss_warn_unclaimed(&o->loss);
+	/* end loss accounting */
 	return add_stack_maps(r, o);
 }
 
@@ -1172,9 +1194,29 @@ static int setup_metrics(struct runner *r)
 		e = metrics_add_map(r->metrics, &m->em, r->err);
 		if (e)
 			return e;
+		metrics_set_probe_lost(r->metrics, &m->em, m->probe_lost);	/* loss accounting */
 	}
 	metrics_set_progstats(r->metrics, &r->progs);
 	return metrics_finish(r->metrics, r->err);
+}
+
+/* Everything that needs privilege is done (loaded, attached, the metrics
+ * port bound): keep what the rest of the run uses. */
+static int drop_privileges(struct runner *r)
+{
+	struct privs_need need = {
+		.net_admin = tgt_has_tc_filters(&r->tgts),
+		.sys_admin = r->tracefs_mount != NULL,
+		.sys_ptrace = r->stacks != NULL,
+		.syslog = r->stacks != NULL,
+		.dac_override = r->opts->folded_path != NULL,
+		.dac_read_search = r->opts->web_config != NULL,
+	};
+
+	/* stack frames: kallsyms is read now, while its addresses are visible */
+	if (r->stacks)
+		stackfmt_preload(r->stacks);
+	return privs_drop(r->opts->caps_keep, &need, r->err);
 }
 
 static void report_line(struct runner *r, const char *line)
@@ -1270,6 +1312,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	r.out.stop = &stop_requested;
 	set_ktime_offset();
 
+	e = privs_check_keep(opts->caps_keep, err);
+	if (e)
+		goto out;
 	/* a bad web configuration fails before anything is loaded */
 	if (opts->web_config) {
 		e = webcfg_load(opts->web_config, &r.web, err);
@@ -1387,6 +1432,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		if (e)
 			goto out;
 	}
+	e = drop_privileges(&r);
+	if (e)
+		goto out;
 	/* everything is attached and the loop starts now */
 	http_set_health(r.http, true, true);
 	if (opts->on_running)

@@ -84,6 +84,9 @@ struct runner_opts {
 	/* Where the host's / is mounted (a container): kernel BTF, kallsyms,
 	 * /proc and cgroup paths are read under it.  NULL: "/". */
 	const char *host_root;
+	/* --capabilities-keep: NULL or "auto" (what the rest of the run needs),
+	 * "none", or a list; applied once everything is attached */
+	const char *caps_keep;
 	/* --web-config FILE: TLS, basic auth and headers for every endpoint */
 	const char *web_config;
 };

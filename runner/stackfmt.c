@@ -79,6 +79,17 @@ int stackfmt_add_map(struct stackfmt *sf, const struct btf *btf, int fd, uint32_
 	return 0;
 }
 
+void stackfmt_preload(struct stackfmt *sf)
+{
+	struct strbuf sb = {};
+
+	/* any lookup loads the table */
+	pthread_mutex_lock(&sf->mu);
+	stacks_ksym(sf->sym, KERNEL_HALF, &sb);
+	pthread_mutex_unlock(&sf->mu);
+	sb_free(&sb);
+}
+
 static const struct stack_map *map_for(const struct stackfmt *sf, const struct btf *btf)
 {
 	for (int i = 0; i < sf->n; i++)

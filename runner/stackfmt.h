@@ -22,6 +22,9 @@ int stackfmt_new(const char *host_root, struct stackfmt **out);
 void stackfmt_free(struct stackfmt *sf);
 /* The STACK_TRACE map of the object whose BTF is btf (the first one wins). */
 int stackfmt_add_map(struct stackfmt *sf, const struct btf *btf, int fd, uint32_t value_size);
+/* Read kallsyms now (before capabilities are dropped: with kptr_restrict=1
+ * only CAP_SYSLOG sees its addresses). */
+void stackfmt_preload(struct stackfmt *sf);
 /* fmt_stack_fn (btf_fmt.h); ctx is the struct stackfmt. */
 size_t stackfmt_render(void *ctx, const struct btf *btf, int64_t id, uint32_t pid, bool text, char *w,
 		       size_t room);

@@ -115,6 +115,14 @@ void tgt_detach_all(struct tgt_set *ts)
 	ts->n = 0;
 }
 
+bool tgt_has_tc_filters(const struct tgt_set *ts)
+{
+	for (int i = 0; i < ts->n; i++)
+		if (ts->items[i].kind == ITEM_TC)
+			return true;
+	return false;
+}
+
 void tgt_set_free(struct tgt_set *ts)
 {
 	tgt_detach_all(ts);

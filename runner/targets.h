@@ -62,6 +62,8 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 /* Undo every attachment, newest first.  Safe to call twice. */
 void tgt_detach_all(struct tgt_set *ts);
 void tgt_set_free(struct tgt_set *ts);
+/* Some clsact filter to remove at exit (netlink: CAP_NET_ADMIN). */
+bool tgt_has_tc_filters(const struct tgt_set *ts);
 
 /* Where the cgroup v2 hierarchy is mounted (from /proc/mounts, or the host
  * init's mounts under host_root, then prefixed with it): 0 or -ENOENT. */
