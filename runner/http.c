@@ -28,8 +28,10 @@
 #include "readfile.h"
 #include "strbuf.h"
 
-#define HTTP_CONN_LIMIT 64		/* Prometheus uses one; leave room for people */
-#define HTTP_PER_IP_LIMIT 16
+/* Prometheus uses one connection; HA pairs, people and load tests more.  The
+ * per-IP bound keeps one flooding (or slowloris) client from taking them all. */
+#define HTTP_CONN_LIMIT 256
+#define HTTP_PER_IP_LIMIT 64
 #define HTTP_CONN_TIMEOUT_S 15		/* idle keep-alive / slow clients */
 #define HTTP_CONN_MEMORY (64 * 1024)	/* request headers and MHD's buffers */
 
