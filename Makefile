@@ -34,7 +34,7 @@ EX_OBJ     := $(foreach s,$(EX_SRC),$(B)/examples/$(notdir $(s:.bpf.c=.bpf.o)))
 ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 PYTEST     ?= /usr/bin/python3 -m pytest
 
-.PHONY: all check unit e2e install clean bench check-kernels deps demo
+.PHONY: all check unit e2e deploy-tests install clean bench check-kernels deps demo
 all: $(B)/ebpfctl $(EX_OBJ)
 
 # Objects live under $(B)/obj: $(B)/ebpfctl is the binary, not a directory.
@@ -111,8 +111,13 @@ e2e: all $(BPF_OBJ)
 deps:
 	@bash ci/install-deps.sh
 
+# Tests that are not about the kernel (container image, Kubernetes manifests, systemd units,
+# web config, HTTP limits, man page): on the host only, not again in the second-kernel guest.
+deploy-tests: all $(BPF_OBJ)
+	$(PYTEST) -q -rs tests/deploy
+
 check: deps
-	@$(MAKE) --no-print-directory unit e2e check-kernels
+	@$(MAKE) --no-print-directory unit e2e deploy-tests check-kernels
 
 DEMO ?= execsnoop
 demo: deps
