@@ -43,7 +43,10 @@ struct webcfg {
 
 int webcfg_load(const char *path, struct webcfg **out, struct rerr *err);
 void webcfg_free(struct webcfg *c);
-/* True when user/password match an entry (bcrypt, constant-time compare). */
+/* True when user/password match an entry (bcrypt, constant-time compare).
+ * Verified credentials are remembered (a SHA-256 of user, password and
+ * hash; 16 of them), so only the first request of a scraper pays bcrypt.
+ * Called from the HTTP thread only. */
 bool webcfg_check_user(const struct webcfg *c, const char *user, const char *pass);
 /* GnuTLS priority string for the min/max versions: into buf. */
 void webcfg_priorities(const struct webcfg *c, char *buf, size_t size);
