@@ -430,7 +430,7 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 		unsigned long v;
 
 		if (!parse_uint(val, 100000, &v))
-			USAGE("%s: %s%s'%s': expected a positive integer (Hz)", cmd, src, SEP(src), val);
+			USAGE("%s: %s%s'%s': expected a positive integer up to 100000 (Hz)", cmd, src, SEP(src), val);
 		o->sample_freq = (unsigned int)v;
 		break;
 	}

@@ -1411,6 +1411,8 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 			goto out;
 	}
 	metrics_set_progs_attached(r.metrics, r.tgts.n_progs);
+	if (opts->mode != RUNNER_CHECK_LOAD_ONLY)
+		tgt_warn_unused(&r.tgts, &r.topts);
 	if (opts->mode != RUNNER_RUN) {
 		tgt_detach_all(&r.tgts);
 		e = report_check(&r);

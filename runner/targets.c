@@ -115,6 +115,20 @@ void tgt_detach_all(struct tgt_set *ts)
 	ts->n = 0;
 }
 
+void tgt_warn_unused(const struct tgt_set *ts, const struct tgt_opts *o)
+{
+	if (o->n_ifaces && !ts->used_ifaces)
+		rwarn("--iface: no xdp or tc program attaches to an interface (ignored)");
+	if (o->xdp_mode != TGT_XDP_AUTO && !ts->used_xdp_mode)
+		rwarn("--xdp-mode: no xdp program in the run (ignored)");
+	if (o->cgroup && !ts->used_cgroup)
+		rwarn("--cgroup: no cgroup program in the run (ignored)");
+	if (o->sample_freq && !ts->used_sample_freq)
+		rwarn("--sample-freq: no perf_event program in the run (ignored)");
+	if (o->pid && !ts->used_pid)
+		rwarn("--pid: no uprobe, usdt or perf_event program in the run (ignored)");
+}
+
 bool tgt_has_tc_filters(const struct tgt_set *ts)
 {
 	for (int i = 0; i < ts->n; i++)
@@ -760,6 +774,8 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 	case TGT_TC:
 		if (!t && !o->n_ifaces)
 			return needs(name, &ai, "give one with --iface NAME (repeatable), or --attach %s=IFACE", err);
+		ts->used_ifaces |= !t;
+		ts->used_xdp_mode |= ai.tgt == TGT_XDP;
 		for (int i = 0; i < (t ? 1 : o->n_ifaces) && !e; i++) {
 			const char *ifc = t ? t : o->ifaces[i];
 
@@ -768,9 +784,11 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 		}
 		break;
 	case TGT_CGROUP:
+		ts->used_cgroup |= !t;
 		e = cgroup_attach(ts, prog, &ai, t ? t : o->cgroup, o->host_root, err);
 		break;
 	case TGT_PERF:
+		ts->used_sample_freq = ts->used_pid = true;
 		e = perf_attach(ts, prog, &ai, o, err);
 		break;
 	case TGT_UPROBE:
@@ -785,6 +803,7 @@ int tgt_attach_prog(struct tgt_set *ts, const char *objname, struct bpf_program 
 		}
 		if (!t)
 			t = ai.target;
+		ts->used_pid = true;
 		e = ai.tgt == TGT_UPROBE ? uprobe_attach(ts, prog, &ai, t, o->pid, err)
 					 : usdt_attach(ts, prog, &ai, t, o->pid, err);
 		break;

@@ -46,7 +46,12 @@ struct tgt_set {
 	struct tgt_item *items;
 	int n, cap;
 	int n_progs;			/* programs with at least one attachment */
+	/* which target options some program used (unused ones are warned about) */
+	bool used_ifaces, used_cgroup, used_sample_freq, used_pid, used_xdp_mode;
 };
+
+/* rwarn() each target option given that no program of the run used. */
+void tgt_warn_unused(const struct tgt_set *ts, const struct tgt_opts *o);
 
 /* Before load: give tc/ and tcx/ programs their type, fentry-like programs
  * an --attach target, and check every --attach target's shape (usage

@@ -257,3 +257,16 @@ def test_check_with_attach():
     # --load-only verifies without attaching: no target needed
     p = run_cli("check", "--load-only", fixture("at_bare_tp"))
     assert p.returncode == 0, p.stderr
+
+
+def test_target_options_no_program_uses_are_warned_about():
+    p = run_cli("run", fixture("at_bare_tp"), "--attach", "bare_tp=syscalls/sys_enter_getpgid", "--no-metrics",
+                "--duration", "200ms", "--iface", "lo", "--xdp-mode", "generic", "--cgroup", "/sys/fs/cgroup",
+                "--sample-freq", "99", "--pid", str(ME))
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines() == [
+        "warning: --iface: no xdp or tc program attaches to an interface (ignored)",
+        "warning: --xdp-mode: no xdp program in the run (ignored)",
+        "warning: --cgroup: no cgroup program in the run (ignored)",
+        "warning: --sample-freq: no perf_event program in the run (ignored)",
+        "warning: --pid: no uprobe, usdt or perf_event program in the run (ignored)"], p.stderr
