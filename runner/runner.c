@@ -58,6 +58,10 @@ void runner_opts_init(struct runner_opts *opts)
 
 static struct strbuf libbpf_log;
 static int libbpf_verbose;
+/* libbpf's last warning: why bpf_object__open_mem() failed, which its
+ * error code alone often does not say (-ESRCH for a relocation to a
+ * program that is not there reads "No such process") */
+static char libbpf_warn[512];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -70,6 +74,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (libbpf_log.len > (4u << 20))
 		libbpf_log.len = 0;
 	sb_puts(&libbpf_log, buf);
+	if (level == LIBBPF_WARN)
+		snprintf(libbpf_warn, sizeof(libbpf_warn), "%s", strncmp(buf, "libbpf: ", 8) ? buf : buf + 8);
 	if (libbpf_verbose)
 		rlog(RLOG_INFO, "%s", buf);
 	return 0;
@@ -143,6 +149,7 @@ struct runner {
 	struct timespec now;		/* CLOCK_REALTIME of the line being written */
 	uint64_t batch;
 	uint64_t rb_pass_bytes;		/* ring buffer bytes read in this loop pass */
+	uint64_t last_pass_ns;		/* when the last pass that read ring records ended */
 	uint64_t min_ring;		/* smallest ring buffer (bytes) */
 };
 
@@ -809,14 +816,24 @@ static void periodic(struct runner *r)
  * in big batches, and goes back to epoll_wait after a pass that finds
  * nothing.  Costs up to 1 ms of extra latency per line; skipped when the pass
  * read a quarter of the smallest ring or more (the ring could fill while we
- * sleep).  Lines still carry the time their record was read. */
+ * sleep), and when records come one at a time: a pass with records less
+ * than EV_STREAM_NS after the previous one is a stream worth coalescing; a
+ * lone event (hundreds per second) would only pay an extra empty pass and
+ * context switch for the sleep (bench/RESULTS.md section 5).  Lines still
+ * carry the time their record was read. */
 #define EV_LINGER_NS 1000000L
+#define EV_STREAM_NS 2000000ULL
 
 static void linger(struct runner *r)
 {
 	struct timespec ts = { 0, EV_LINGER_NS };
+	uint64_t now, prev = r->last_pass_ns;
 
 	if (!r->rb_pass_bytes || r->rb_pass_bytes >= r->min_ring / 4 || stop_requested || r->out.closed)
+		return;
+	now = mono_ns();
+	r->last_pass_ns = now;
+	if (now - prev > EV_STREAM_NS)
 		return;
 	if (r->out.sb.len)
 		output_flush(&r->out);
@@ -1042,13 +1059,25 @@ static int open_object(struct runner *r, struct robj *o, bool *set_used)
 	/* in a container: CO-RE relocates against the host kernel's BTF */
 	if (r->host_btf[0])
 		oo.btf_custom_path = r->host_btf;
+	libbpf_warn[0] = '\0';
 	o->obj = bpf_object__open_mem(img ? img : o->file, img ? img_len : o->file_len, &oo);
 	free(img);
 	if (!o->obj) {
-		char why[128];
+		char why[sizeof(libbpf_warn)];
+		size_t n;
 
 		e = -errno;
-		libbpf_strerror(e, why, sizeof(why));	/* libbpf's own codes (4000+) too */
+		if (libbpf_warn[0]) {
+			/* one line: names from the file can hold anything */
+			for (n = 0; libbpf_warn[n]; n++)
+				why[n] = (unsigned char)libbpf_warn[n] < 0x20 || libbpf_warn[n] == 0x7f ? '?'
+											     : libbpf_warn[n];
+			while (n && (why[n - 1] == '?' || why[n - 1] == ' ' || why[n - 1] == '.'))
+				n--;
+			why[n] = '\0';
+		} else {
+			libbpf_strerror(e, why, sizeof(why));	/* libbpf's own codes (4000+) too */
+		}
 		return rerr_set(r->err, e, "%s: cannot open BPF object: %s", o->path, why);
 	}
 	e = prepare_maps(r, o);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -27,9 +28,25 @@ struct stack_map {
 	uint32_t value_size;
 };
 
+/* Symbolized frames by (pid, address): a counter keyed by stacks is
+ * rendered at every scrape and every --interval, and a libdw lookup costs
+ * microseconds (bench/RESULTS.md section 7).  Kernel frames use pid 0.
+ * Open addressing; emptied when half full, and every minute (a pid reused
+ * by another program must not keep the old program's names for long). */
+#define FRAME_CACHE (1u << 15)
+
+struct frame_ent {
+	uint64_t ip;
+	uint32_t pid;
+	char *text;		/* NULL: free slot */
+};
+
 struct stackfmt {
 	pthread_mutex_t mu;
 	struct stacks *sym;
+	struct frame_ent *cache;
+	uint32_t cached;
+	time_t cache_since;
 	struct stack_map *maps;
 	int n;
 	struct strbuf frame, out;	/* scratch, under mu */
@@ -47,6 +64,12 @@ int stackfmt_new(const char *host_root, struct stackfmt **out)
 		free(sf);
 		return e;
 	}
+	sf->cache = calloc(FRAME_CACHE, sizeof(*sf->cache));
+	if (!sf->cache) {
+		stacks_free(sf->sym);
+		free(sf);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&sf->mu, NULL);
 	*out = sf;
 	return 0;
@@ -57,6 +80,9 @@ void stackfmt_free(struct stackfmt *sf)
 	if (!sf)
 		return;
 	stacks_free(sf->sym);
+	for (uint32_t i = 0; i < FRAME_CACHE; i++)
+		free(sf->cache[i].text);
+	free(sf->cache);
 	free(sf->maps);
 	sb_free(&sf->frame);
 	sb_free(&sf->out);
@@ -111,10 +137,50 @@ static int read_stack(const struct stack_map *sm, int64_t id, uint64_t *ips)
 
 static void symbolize(struct stackfmt *sf, uint32_t pid, uint64_t ip, struct strbuf *out)
 {
+	uint64_t h;
+	uint32_t i;
+	size_t start = out->len;
+
+	if (ip >= KERNEL_HALF)
+		pid = 0;
+	if (time(NULL) - sf->cache_since > 60) {
+		for (uint32_t k = 0; k < FRAME_CACHE; k++) {
+			free(sf->cache[k].text);
+			sf->cache[k].text = NULL;
+		}
+		sf->cached = 0;
+		sf->cache_since = time(NULL);
+	}
+	h = (ip ^ ((uint64_t)pid << 40)) * 0x9e3779b97f4a7c15ULL;
+	for (i = (uint32_t)(h >> 49); sf->cache[i].text; i = (i + 1) & (FRAME_CACHE - 1)) {
+		if (sf->cache[i].ip == ip && sf->cache[i].pid == pid) {
+			sb_puts(out, sf->cache[i].text);
+			return;
+		}
+	}
 	if (ip >= KERNEL_HALF)
 		stacks_ksym(sf->sym, ip, out);
 	else
 		stacks_usym(sf->sym, pid, ip, out);
+	/* a frame that is still a bare address may resolve later (a process
+	 * whose maps were not readable yet): not cached */
+	if (out->err || !strncmp(out->buf + start, "0x", 2))
+		return;
+	if (sf->cached >= FRAME_CACHE / 2) {
+		for (uint32_t k = 0; k < FRAME_CACHE; k++) {
+			free(sf->cache[k].text);
+			sf->cache[k].text = NULL;
+		}
+		sf->cached = 0;
+		for (i = (uint32_t)(h >> 49); sf->cache[i].text; i = (i + 1) & (FRAME_CACHE - 1))
+			;
+	}
+	sf->cache[i].text = strndup(out->buf + start, out->len - start);
+	if (sf->cache[i].text) {
+		sf->cache[i].ip = ip;
+		sf->cache[i].pid = pid;
+		sf->cached++;
+	}
 }
 
 size_t stackfmt_render(void *ctx, const struct btf *btf, int64_t id, uint32_t pid, bool text, char *w,
