@@ -17,6 +17,9 @@ everything, then runs this).  Prints a table and writes bench/RESULTS.md.
    same live map vs bench/batchread (BPF_MAP_LOOKUP_BATCH alone).
 3. Startup/footprint: exec -> first event line on stdout, and peak RSS
    (VmHWM), ebpfctl vs bpftrace on the same tracepoint.
+5.-7. Kernel-side cost per event vs libbpf-tools, 10 objects in one run vs
+   10 runs, the sampling profiler's CPU: bench/extra.py (its docstring);
+   `bash bench/run.sh new` runs only those and splices them into RESULTS.md.
 No timing asserts anywhere: figures are ratios of peers in the same run.
 """
 import json
@@ -418,8 +421,13 @@ def sh(cmd):
 
 
 def main():
+    import extra
     results = {}
     t_start = time.monotonic()
+    # libbpf (the floor) and bpftrace need tracefs and do not mount it; ebpfctl mounts it only when
+    # absent and unmounts it at exit, so a global mount would race with other people's runs
+    if extra.private_tracefs():
+        log("== tracefs mounted in a private mount namespace for this run")
     log("== output check: identical lines (ebpfctl vs floor), bpftrace sample")
     lines, same = check_identical_lines()
     results["lines"] = (lines, same)
@@ -462,8 +470,15 @@ def main():
             log(f"   {cls.name:9s} first event {st[cls.name][-1][0] * 1e3:7.1f} ms, "
                 f"peak RSS {st[cls.name][-1][1] / 1024:.1f} MiB")
     results["startup"] = st
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
+    texts, rows = extra.run(extra.SECTIONS, "`make bench`")
     results["elapsed"] = time.monotonic() - t_start
     write_results(results)
+    with open(os.path.join(ROOT, "bench", "RESULTS.md")) as f:
+        text = extra.splice(f.read(), texts, rows)
+    with open(os.path.join(ROOT, "bench", "RESULTS.md"), "w") as f:
+        f.write(text)
+    print("\n".join(texts))
 
 
 def sweep_label(key):
