@@ -106,49 +106,49 @@ int cli_report(const struct rerr *err)
 	return err->usage ? EXIT_USAGE : EXIT_FAIL;
 }
 
-int cli_usage_error(const char *fmt, ...)
+static void vemit(const char *level, const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(level, prefix, msg, NULL);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vemit("error", "error: ", fmt, ap);
 	va_end(ap);
-	emit("error", "error: ", msg, NULL);
 	return EXIT_USAGE;
 }
 
 void cli_hint(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vemit("hint", "hint: ", fmt, ap);
 	va_end(ap);
-	emit("hint", "hint: ", msg, NULL);
 }
 
 void cli_warn(const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vemit("warning", "warning: ", fmt, ap);
 	va_end(ap);
-	emit("warning", "warning: ", msg, NULL);
 }
 
 void cli_info(const char *fmt, ...)
 {
-	char msg[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vemit("info", "", fmt, ap);
 	va_end(ap);
-	emit("info", "", msg, NULL);
 }
 
 static void log_sink(void *ctx, enum rlog_level level, const char *msg)

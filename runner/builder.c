@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "builder.h"
+#include "pathsearch.h"
 #include "decl_order.h"
 #include "rerr.h"
 #include "strbuf.h"
@@ -40,12 +41,6 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static bool is_exec(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
 
 static bool is_dir(const char *path)
 {
@@ -54,71 +49,7 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Look name up in $PATH like execvp would; 0 and the full path, or -ENOENT. */
-static int path_search(const char *name, char *buf, size_t sz)
-{
-	const char *path = getenv("PATH");
-	const char *p, *end;
 
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = end + 1) {
-		size_t n;
-
-		end = strchrnul(p, ':');
-		n = end - p;
-		if (n == 0) {
-			/* empty PATH element means the current directory */
-			if ((size_t)snprintf(buf, sz, "./%s", name) < sz && is_exec(buf))
-				return 0;
-		} else if ((size_t)snprintf(buf, sz, "%.*s/%s", (int)n, p, name) < sz &&
-			   is_exec(buf)) {
-			return 0;
-		}
-		if (!*end)
-			break;
-	}
-	return -ENOENT;
-}
-
-/* Highest N of an executable <prefix>N on $PATH, -1 if none. */
-static int newest_versioned(const char *prefix)
-{
-	const char *path = getenv("PATH");
-	size_t plen = strlen(prefix);
-	char dir[PATH_MAX], full[PATH_MAX + 256];
-	const char *p, *end;
-	struct dirent *de;
-	int best = -1;
-	DIR *d;
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = end + 1) {
-		end = strchrnul(p, ':');
-		if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(end - p), p) < sizeof(dir) &&
-		    (d = opendir(*dir ? dir : "."))) {
-			while ((de = readdir(d))) {
-				const char *num = de->d_name + plen;
-				char *rest;
-				long v;
-
-				if (strncmp(de->d_name, prefix, plen) || *num < '0' || *num > '9')
-					continue;
-				v = strtol(num, &rest, 10);
-				if (*rest || v > 9999 || v <= best)
-					continue;
-				snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", de->d_name);
-				if (is_exec(full))
-					best = v;
-			}
-			closedir(d);
-		}
-		if (!*end)
-			break;
-	}
-	return best;
-}
 
 int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 {
@@ -126,7 +57,7 @@ int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 	int v;
 
 	if (want && strchr(want, '/')) {
-		if (!is_exec(want)) {
+		if (!path_is_exec(want)) {
 			int e = errno ? errno : ENOENT;
 
 			if (access(want, F_OK) == 0 && !is_dir(want))
@@ -150,7 +81,7 @@ int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 		return 0;
 	/* Debian/Ubuntu install versioned binaries without the bare name
 	 * unless the unversioned `clang` package is installed too. */
-	v = newest_versioned("clang-");
+	v = path_newest_versioned("clang-");
 	if (v >= 0) {
 		snprintf(name, sizeof(name), "clang-%d", v);
 		if (path_search(name, buf, sz) == 0)
@@ -162,7 +93,7 @@ int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err)
 }
 
 /* llvm-strip from clang's own directory (/usr/lib/llvm-14/bin), else PATH. */
-static int find_strip(const char *clang, char *buf, size_t sz)
+int builder_find_strip(const char *clang, char *buf, size_t sz)
 {
 	char real[PATH_MAX], name[32];
 	char *slash;
@@ -172,19 +103,19 @@ static int find_strip(const char *clang, char *buf, size_t sz)
 		slash = strrchr(real, '/');
 		if (slash) {
 			*slash = '\0';
-			if ((size_t)snprintf(buf, sz, "%s/llvm-strip", real) < sz && is_exec(buf))
+			if ((size_t)snprintf(buf, sz, "%s/llvm-strip", real) < sz && path_is_exec(buf))
 				return 0;
 			/* clang-14 beside llvm-strip-14 */
 			slash = strrchr(clang, '-');
 			if (slash && slash[1] >= '0' && slash[1] <= '9' &&
 			    (size_t)snprintf(buf, sz, "%s/llvm-strip%s", real, slash) < sz &&
-			    is_exec(buf))
+			    path_is_exec(buf))
 				return 0;
 		}
 	}
 	if (path_search("llvm-strip", buf, sz) == 0)
 		return 0;
-	v = newest_versioned("llvm-strip-");
+	v = path_newest_versioned("llvm-strip-");
 	if (v >= 0) {
 		snprintf(name, sizeof(name), "llvm-strip-%d", v);
 		if (path_search(name, buf, sz) == 0)
@@ -804,7 +735,7 @@ static int strip_object(const char *strip, const char *obj, const char *source, 
 	base = base ? base + 1 : strip;
 	if (!strncmp(base, "llvm-strip", 10) &&
 	    (size_t)snprintf(objcopy, sizeof(objcopy), "%.*sllvm-objcopy%s", (int)(base - strip), strip,
-			     base + 10) < sizeof(objcopy) && is_exec(objcopy) &&
+			     base + 10) < sizeof(objcopy) && path_is_exec(objcopy) &&
 	    (size_t)snprintf(order, sizeof(order), "%s.order", obj) < sizeof(order) &&
 	    !decl_order_write(obj, order)) {
 		snprintf(arg, sizeof(arg), DECL_ORDER_SEC "=%s", order);
@@ -935,7 +866,7 @@ int builder_build(const struct build_opts *opts, struct rerr *err)
 	}
 
 	if (!opts->keep_debug) {
-		if (find_strip(clang, strip, sizeof(strip)) == 0) {
+		if (builder_find_strip(clang, strip, sizeof(strip)) == 0) {
 			ret = strip_object(strip, tmp, opts->source, opts->verbose, err);
 			if (ret)
 				goto fail;

@@ -45,6 +45,9 @@ int builder_cache_dir(char *buf, size_t sz, struct rerr *err);
 
 /* Resolve the clang binary (want may be a name or a path). */
 int builder_find_clang(const char *want, char *buf, size_t sz, struct rerr *err);
+/* llvm-strip as build finds it: beside clang (clang may be ""), else on
+ * PATH (llvm-strip, then the newest llvm-strip-N).  0 or -ENOENT. */
+int builder_find_strip(const char *clang, char *buf, size_t sz);
 
 /* Split a --cflags string into words (whitespace, '...' and "..." quoting,
  * backslash escapes).  Appends to *argv (realloc'd); 0 or -errno. */

@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 #include "builder.h"
 #include "doctor.h"
+#include "pathsearch.h"
 
 extern char **environ;
 
@@ -195,75 +196,8 @@ static int read_int(const char *path, long *v)
 	return 0;
 }
 
-static bool is_exec(const char *path)
-{
-	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
 
-/* $PATH lookup as execvp does it.  builder.c has the same two helpers as
- * file-locals; doctor must find exactly what `build` would. */
-static int path_search(const char *name, char *buf, size_t sz)
-{
-	const char *path = getenv("PATH");
-	const char *p, *end;
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = end + 1) {
-		int n;
-
-		end = strchrnul(p, ':');
-		n = end - p;
-		if ((size_t)snprintf(buf, sz, "%.*s/%s", n ? n : 1, n ? p : ".", name) < sz &&
-		    is_exec(buf))
-			return 0;
-		if (!*end)
-			break;
-	}
-	buf[0] = '\0';
-	return -ENOENT;
-}
-
-/* Highest N of an executable <prefix>N on $PATH, -1 if none. */
-static int newest_versioned(const char *prefix)
-{
-	const char *path = getenv("PATH");
-	size_t plen = strlen(prefix);
-	char dir[PATH_MAX], full[PATH_MAX + 256];
-	const char *p, *end;
-	struct dirent *de;
-	int best = -1;
-	DIR *d;
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = end + 1) {
-		end = strchrnul(p, ':');
-		if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(end - p), p) < sizeof(dir) &&
-		    (d = opendir(*dir ? dir : "."))) {
-			while ((de = readdir(d))) {
-				const char *num = de->d_name + plen;
-				char *rest;
-				long v;
-
-				if (strncmp(de->d_name, prefix, plen) || *num < '0' || *num > '9')
-					continue;
-				v = strtol(num, &rest, 10);
-				if (*rest || v > 9999 || v <= best)
-					continue;
-				snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", de->d_name);
-				if (is_exec(full))
-					best = v;
-			}
-			closedir(d);
-		}
-		if (!*end)
-			break;
-	}
-	return best;
-}
 
 /* First non-empty line `tool --version` prints, "" if none (or it hangs:
  * killed after TOOL_TIMEOUT_MS so a broken tool cannot hang doctor). */
@@ -1052,42 +986,13 @@ static void check_clang(struct doctor_ctx *x)
 	set(c, DOCTOR_OK, "%s%s%s", x->clang, *ver ? ": " : "", ver);
 }
 
-/* Where `ebpfctl build` finds llvm-strip: beside clang, else on PATH. */
-static int find_strip(const char *clang, char *buf, size_t sz)
-{
-	char real[PATH_MAX], name[32];
-	const char *suffix;
-	char *slash;
-	int v;
-
-	if (*clang && realpath(clang, real) && (slash = strrchr(real, '/'))) {
-		*slash = '\0';
-		if ((size_t)snprintf(buf, sz, "%s/llvm-strip", real) < sz && is_exec(buf))
-			return 0;
-		/* clang-14 beside llvm-strip-14 */
-		suffix = strrchr(clang, '-');
-		if (suffix && suffix[1] >= '0' && suffix[1] <= '9' &&
-		    (size_t)snprintf(buf, sz, "%s/llvm-strip%s", real, suffix) < sz && is_exec(buf))
-			return 0;
-	}
-	if (path_search("llvm-strip", buf, sz) == 0)
-		return 0;
-	v = newest_versioned("llvm-strip-");
-	if (v >= 0) {
-		snprintf(name, sizeof(name), "llvm-strip-%d", v);
-		if (path_search(name, buf, sz) == 0)
-			return 0;
-	}
-	buf[0] = '\0';
-	return -ENOENT;
-}
 
 static void check_llvm(struct doctor_ctx *x)
 {
 	struct doctor_check *c = add_check(x, "llvm-strip");
 	char path[PATH_MAX];
 
-	if (find_strip(x->clang, path, sizeof(path))) {
+	if (builder_find_strip(x->clang, path, sizeof(path))) {
 		set(c, DOCTOR_WARN, "not found beside clang or on PATH: objects from ebpfctl build "
 		    "keep their DWARF debug info");
 		hint(c, "apt-get install llvm (Fedora: dnf install llvm)");
