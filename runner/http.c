@@ -49,6 +49,7 @@ struct http_server {
 	int port;
 	size_t size_hint;	/* last body size: render into one allocation */
 	bool healthy, ready;	/* /-/healthy, /-/ready (relaxed atomics) */
+	bool passed;		/* the listen socket came from systemd */
 	/* --web-config: re-read when the file changes (checked at each new
 	 * connection, as exporter-toolkit reads it per connection); TLS
 	 * material is loaded once, at start */
@@ -490,6 +491,9 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	}
 	s->m = m;
 	s->port = port;
+	s->passed = o->fd >= 0;
+	if (s->passed)
+		flags |= MHD_USE_ITC;	/* MHD_quiesce_daemon() needs it with a polling thread */
 	s->web = o->web;
 	s->web_path = o->web_path;
 	if (s->web_path)
@@ -520,6 +524,7 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGALRM);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
@@ -545,8 +550,18 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
-	/* joins MHD's thread and closes the listen socket */
-	MHD_stop_daemon(s->d);
+	/* a socket systemd passed (LISTEN_FDS) stays systemd's: MHD would
+	 * shutdown() it, which breaks the socket unit; take it back first */
+	if (s->passed) {
+		MHD_socket fd = MHD_quiesce_daemon(s->d);
+
+		MHD_stop_daemon(s->d);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	} else {
+		/* joins MHD's thread and closes the listen socket */
+		MHD_stop_daemon(s->d);
+	}
 	webcfg_free(s->web);
 	free(s);
 }

@@ -339,6 +339,33 @@ int tgt_prepare(struct bpf_object *obj, const struct tgt_opts *o, struct rerr *e
 
 /* ---- the attach paths ---- */
 
+static int perf_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int v = 2;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 2;
+		fclose(f);
+	}
+	return v;
+}
+
+/* What an attach refused for permission needs (spec/security.md). */
+static void perm_hint(const struct attach_info *ai, struct rerr *err)
+{
+	if (ai->tgt == TGT_UPROBE || ai->tgt == TGT_USDT)
+		rerr_hint(err, "run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (perf's uprobe PMU wants it)");
+	else if (ai->tgt == TGT_XDP || ai->tgt == TGT_TC || ai->tgt == TGT_CGROUP)
+		rerr_hint(err, "run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON");
+	else if (perf_paranoid() > 2)
+		rerr_hint(err, "run as root or grant CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN (kernel.perf_event_paranoid=%d "
+			       "allows perf events to CAP_SYS_ADMIN only)", perf_paranoid());
+	else
+		rerr_hint(err, "run as root or grant CAP_BPF and CAP_PERFMON");
+}
+
 static int fail(struct rerr *err, int e, const char *name, const struct attach_info *ai, const char *target)
 {
 	if (!e)
@@ -346,7 +373,7 @@ static int fail(struct rerr *err, int e, const char *name, const struct attach_i
 	rerr_set(err, e, "program '%s': cannot attach %s%s%s: %s", name, ai->kind, *target ? " " : "", target,
 		 strerror(-e));
 	if (e == -EPERM || e == -EACCES)
-		rerr_hint(err, "run as root or grant CAP_BPF and CAP_PERFMON");
+		perm_hint(ai, err);
 	return e;
 }
 

@@ -47,8 +47,15 @@ static __always_inline void count(struct __sk_buff *skb, enum direction dir)
 	 * softirq context, on behalf of no particular task.  (Also: 6.1
 	 * does not allow bpf_get_current_cgroup_id() in cgroup_skb programs.)
 	 */
-	struct cgroup_key key = { .cgroup_id = bpf_skb_cgroup_id(skb), .direction = dir };
-	struct traffic *t = bpf_map_lookup_elem(&cgroup_traffic, &key);
+	struct cgroup_key key;
+	struct traffic *t;
+
+	/* the padding after direction too: a verifier without CAP_PERFMON
+	 * refuses to read uninitialised stack (6.1) */
+	__builtin_memset(&key, 0, sizeof(key));
+	key.cgroup_id = bpf_skb_cgroup_id(skb);
+	key.direction = dir;
+	t = bpf_map_lookup_elem(&cgroup_traffic, &key);
 
 	if (!t) {
 		struct traffic first = { .bytes = skb->len, .packets = 1 };

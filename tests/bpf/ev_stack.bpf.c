@@ -1,4 +1,5 @@
-// stack_id members of an event: kernel and user stacks of getpgid(2) calls by the target.
+// stack_id members of an event: kernel and user stacks of getpgid(2) calls by the target
+// (x86_64 syscall number).
 #include "common.h"
 
 struct {
@@ -36,14 +37,18 @@ struct {
 	__type(value, u64);
 } stack_calls SEC(".maps.counter");
 
-SEC("tp/syscalls/sys_enter_getpgid")
-int on_getpgid(void *ctx)
+/* raw_tp, not tp/syscalls/sys_enter_getpgid: before 6.x-something a syscall
+ * tracepoint hands bpf_get_stackid() the user registers, so its kernel stack
+ * is empty (seen on 6.1); a raw tracepoint records the kernel's own. */
+SEC("raw_tp/sys_enter")
+int on_getpgid(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct stack_event *e;
 	struct stack_key k = {};
 	u64 one = 1, *n;
 
-	if (!from_target())
+	/* args[1] is the syscall number; 121 = getpgid on x86_64 */
+	if (!from_target() || ctx->args[1] != 121)
 		return 0;
 	k.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(k.comm, sizeof(k.comm));
