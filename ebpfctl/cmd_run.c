@@ -90,7 +90,8 @@ static const char run_help[] =
 "DURATION is Go syntax (500ms, 2s, 1m30s, 1h); a bare number means seconds.\n"
 "Output: one JSON object per line on stdout, e.g.\n"
 "  {\"time\":\"2026-11-22T10:00:00.123456789Z\",\"map\":\"events\",\"event\":{...}}\n"
-"SIGINT/SIGTERM flush, detach and exit 0; a closed stdout (| head) exits 0.\n"
+"SIGINT, SIGTERM and SIGHUP flush, detach and exit 0 (there is no\n"
+"configuration to reload); a closed stdout (| head) exits 0.\n"
 "Exit status: 0 success, 1 failure, 64 command-line error.\n";
 
 enum {
@@ -679,7 +680,13 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 		return -1;
 	}
 	if (a->addr && a->no_metrics) {
-		*status = cli_usage_error("%s: --metrics-addr and --no-metrics cannot be used together", cmd);
+		/* both from the command line or both from the environment:
+		 * apply_env takes neither when the command line gave one */
+		bool env = !seen[OPT_METRICS_ADDR];
+
+		*status = cli_usage_error("%s: %s and %s cannot be used together", cmd,
+					  env ? "EBPFCTL_METRICS_ADDR" : "--metrics-addr",
+					  env ? "EBPFCTL_NO_METRICS" : "--no-metrics");
 		return -1;
 	}
 	if (check && o->mode != RUNNER_CHECK_LOAD_ONLY)
@@ -723,6 +730,10 @@ int cmd_run(int argc, char **argv)
 	run_args_report(&a);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal or `kill -HUP`: ebpfctl has no configuration to
+	 * reload, and dying of it would leave tc filters and a tracefs mount
+	 * behind, so it stops as for SIGTERM */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a.o.on_running = on_running;
 	a.o.on_running_ctx = &a.o.duration_ns;

@@ -1080,8 +1080,10 @@ struct frame {
  * too), floats in double precision shown at their own width. */
 static char *put_sum_leaf(const struct fmt_op *op, const uint8_t *q, size_t stride, int ncpu, char *w)
 {
-	__int128 acc = 0;
-	double f = 0;
+	/* unsigned: 128-bit leaves can overflow the sum, which then wraps
+	 * (modulo 2^128) instead of being a signed overflow */
+	unsigned __int128 acc = 0;
+	double f = -0.0;	/* the identity: one CPU's -0 sums to -0 */
 	int cpu;
 
 	switch (op->code) {
@@ -1093,10 +1095,13 @@ static char *put_sum_leaf(const struct fmt_op *op, const uint8_t *q, size_t stri
 		break;
 	}
 	for (cpu = 0; cpu < ncpu; cpu++)
-		acc += ld_val(op, q + (size_t)cpu * stride);
-	if (op->code == OP_DUR)
-		return put_duration(w, acc > INT64_MAX ? INT64_MAX : acc < INT64_MIN ? INT64_MIN : (int64_t)acc);
-	return op->is_signed ? put_s128(w, acc) : put_u128(w, (unsigned __int128)acc);
+		acc += (unsigned __int128)ld_val(op, q + (size_t)cpu * stride);
+	if (op->code == OP_DUR) {
+		__int128 s = (__int128)acc;	/* 8-byte durations: no wrap */
+
+		return put_duration(w, s > INT64_MAX ? INT64_MAX : s < INT64_MIN ? INT64_MIN : (int64_t)s);
+	}
+	return op->is_signed ? put_s128(w, (__int128)acc) : put_u128(w, acc);
 }
 
 /* The walk over a plan's ops.  ncpu == 0: one record (the event hot path;

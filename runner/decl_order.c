@@ -39,7 +39,9 @@ static uint64_t rd_n(struct rd *r, size_t n)
 		r->p = r->end;
 		return 0;
 	}
-	for (size_t i = 0; i < n; i++)	/* little-endian objects only */
+	/* little-endian objects only; n comes from the unit header (an
+	 * address size of up to 255): bytes past the 8th are skipped */
+	for (size_t i = 0; i < n && i < 8; i++)
 		v |= (uint64_t)r->p[i] << (8 * i);
 	r->p += n;
 	return v;
@@ -420,7 +422,8 @@ int decl_order_read(const void *elf, size_t len, struct decl_order *d)
 		decl_order_free(d);
 		return err;
 	}
-	qsort(d->v, d->n, sizeof(*d->v), cmp_decl);
+	if (d->n)	/* d->v is NULL when nothing was found */
+		qsort(d->v, d->n, sizeof(*d->v), cmp_decl);
 	return 0;
 }
 

@@ -321,9 +321,137 @@ static void btf_view_free(struct btf_view *bv)
 	memset(bv, 0, sizeof(*bv));
 }
 
+static const char *printable(const char *s, char *buf, size_t size);
+
+/* The type a typedef, modifier, pointer or array stands on, or -1 for the
+ * other kinds. */
+static long btf_chain_next(const struct btf_type *t)
+{
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+		return t->type;
+	case BTF_KIND_ARRAY:
+		return ((const struct btf_array *)(t + 1))->type;
+	default:
+		return -1;
+	}
+}
+
+/* Every name is inside the string section, every type id a record refers
+ * to exists, and no chain of typedefs, modifiers, pointers and arrays leads
+ * back to itself: the kernel refuses all three. libbpf 1.1 checks none of
+ * them when it opens an object: it dereferences what btf__type_by_id()
+ * returns for an id past the end (a crash), follows typedef/modifier chains
+ * without a bound (a hang), e.g. from a map VAR to its definition, and
+ * gives no name for an offset past the end (a struct member silently
+ * missing from JSON lines). The types of DATASEC entries are left to
+ * build_btf (the .maps* ones) and to libbpf, which checks the others. */
+static int btf_check_refs(const struct elf_file *ef, const struct btf_view *bv, struct rerr *err)
+{
+	static const char *const kinds[] = { "void", "int", "pointer", "array", "struct", "union", "enum",
+					     "fwd", "typedef", "volatile", "const", "restrict", "func",
+					     "func_proto", "var", "datasec", "float", "decl_tag", "type_tag",
+					     "enum64" };
+	unsigned char *state;
+	uint32_t id, cur, low;
+	char why[160], pn[64];
+	const char *name;
+	int ret = 0;
+
+	for (id = 1; id <= bv->nr; id++) {
+		const struct btf_type *t = btf_type_at(bv, id);
+		const uint32_t *ext = (const void *)(t + 1);
+		uint32_t j, vlen = BTF_INFO_VLEN(t->info), bad = 0, stride = 0;
+
+		if (t->name_off >= bv->strs_len) {
+			snprintf(why, sizeof(why), "type %u name out of bounds", id);
+			return bad_btf(ef, err, why);
+		}
+		switch (BTF_INFO_KIND(t->info)) {
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			/* struct btf_member: name_off, type, offset */
+			stride = 3;
+			for (j = 0; j < vlen && !bad; j++)
+				bad = ext[3 * j + 1] > bv->nr ? ext[3 * j + 1] : 0;
+			break;
+		case BTF_KIND_ENUM:
+			stride = 2;	/* struct btf_enum: name_off, val */
+			break;
+		case BTF_KIND_ENUM64:
+			stride = 3;	/* struct btf_enum64: name_off, val_lo32, val_hi32 */
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			/* the return type, then struct btf_param: name_off, type */
+			stride = 2;
+			bad = t->type > bv->nr ? t->type : 0;
+			for (j = 0; j < vlen && !bad; j++)
+				bad = ext[2 * j + 1] > bv->nr ? ext[2 * j + 1] : 0;
+			break;
+		case BTF_KIND_ARRAY:
+			/* struct btf_array: type, index_type, nelems */
+			bad = ext[0] > bv->nr ? ext[0] : ext[1] > bv->nr ? ext[1] : 0;
+			break;
+		case BTF_KIND_PTR:
+		case BTF_KIND_TYPEDEF:
+		case BTF_KIND_VOLATILE:
+		case BTF_KIND_CONST:
+		case BTF_KIND_RESTRICT:
+		case BTF_KIND_TYPE_TAG:
+		case BTF_KIND_FUNC:
+		case BTF_KIND_VAR:
+		case BTF_KIND_DECL_TAG:
+			bad = t->type > bv->nr ? t->type : 0;
+			break;
+		}
+		for (j = 0; stride && j < vlen; j++) {
+			if (ext[stride * j] >= bv->strs_len) {
+				snprintf(why, sizeof(why), "type %u member %u name out of bounds", id, j);
+				return bad_btf(ef, err, why);
+			}
+		}
+		if (bad) {
+			snprintf(why, sizeof(why), "type %u refers to type %u, past the last type %u", id, bad,
+				 bv->nr);
+			return bad_btf(ef, err, why);
+		}
+	}
+
+	/* 0 not visited, 1 on the chain being walked, 2 leads to no cycle */
+	state = calloc(bv->nr + 1, 1);
+	if (!state)
+		return oom(ef, err);
+	for (id = 1; id <= bv->nr && !ret; id++) {
+		for (cur = id; cur && !state[cur] && btf_chain_next(btf_type_at(bv, cur)) >= 0;
+		     cur = (uint32_t)btf_chain_next(btf_type_at(bv, cur)))
+			state[cur] = 1;
+		if (cur && state[cur] == 1) {
+			/* name the cycle by its lowest id, whatever the walk's start */
+			low = cur;
+			for (uint32_t k = (uint32_t)btf_chain_next(btf_type_at(bv, cur)); k != cur;
+			     k = (uint32_t)btf_chain_next(btf_type_at(bv, k)))
+				low = k < low ? k : low;
+			name = str_at(bv->strs, bv->strs_len, btf_type_at(bv, low)->name_off);
+			snprintf(why, sizeof(why), "type %u (%s%s%s%s) is part of a reference cycle", low,
+				 kinds[BTF_INFO_KIND(btf_type_at(bv, low)->info)], name && *name ? " '" : "",
+				 name && *name ? printable(name, pn, sizeof(pn)) : "", name && *name ? "'" : "");
+			ret = bad_btf(ef, err, why);
+		}
+		for (cur = id; cur && state[cur] == 1; cur = (uint32_t)btf_chain_next(btf_type_at(bv, cur)))
+			state[cur] = 2;
+	}
+	free(state);
+	return ret;
+}
+
 /* Validate the header, the string section and the shape of every type
- * record, and index the records by id. Type references inside records are
- * left to libbpf; only the ones the rewrite follows are checked (later). */
+ * record, every type reference (btf_check_refs), and index the records by
+ * id. */
 static int btf_parse(const struct elf_file *ef, struct btf_view *bv, struct rerr *err)
 {
 	const Elf64_Shdr *sh = &ef->sh[ef->btf];
@@ -332,7 +460,8 @@ static int btf_parse(const struct elf_file *ef, struct btf_view *bv, struct rerr
 	uint32_t p = 0;
 	size_t body;
 
-	if (sh->sh_type == SHT_NOBITS)
+	/* elf_parse checked the bounds of sections with data only */
+	if (sh->sh_type == SHT_NOBITS || sh->sh_type == SHT_NULL)
 		return bad_btf(ef, err, "section has no data");
 	bv->raw = ef->buf + sh->sh_offset;
 	bv->raw_len = sh->sh_size;
@@ -393,7 +522,7 @@ static int btf_parse(const struct elf_file *ef, struct btf_view *bv, struct rerr
 		bv->off[bv->nr++] = p;
 		p += sizeof(*t) + extra;
 	}
-	return 0;
+	return btf_check_refs(ef, bv, err);
 }
 
 static void plan_free(struct maps_plan *mp)
@@ -639,6 +768,33 @@ static const char *printable(const char *s, char *buf, size_t size)
 		buf[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
 	buf[i] = '\0';
 	return buf;
+}
+
+/* Relocations inside .maps* data (.values initialisers) must lie inside
+ * their section. libbpf 1.1 finds the map a relocation belongs to with
+ * `r_offset + 8 <= map end`, which an r_offset near 2^64 wraps to true: it
+ * then grows the map's slot array to the offset and clears it (gigabytes, a
+ * hang). Checked for plain .maps too, which libbpf is given unchanged. */
+static int check_map_relos(const struct elf_file *ef, const struct maps_plan *mp, struct rerr *err)
+{
+	size_t i, k;
+
+	for (i = 1; i < ef->shnum; i++) {
+		const Elf64_Shdr *rs = &ef->sh[i], *ts;
+
+		if (rs->sh_type != SHT_REL || rs->sh_info >= ef->shnum || !mp->in_s[rs->sh_info])
+			continue;
+		ts = &ef->sh[rs->sh_info];
+		for (k = 0; k < rs->sh_size / sizeof(Elf64_Rel); k++) {
+			Elf64_Rel rel;
+
+			memcpy(&rel, ef->buf + rs->sh_offset + k * sizeof(rel), sizeof(rel));
+			if (ts->sh_size < sizeof(uint64_t) || rel.r_offset > ts->sh_size - sizeof(uint64_t))
+				return rerr_set(err, -EINVAL, "%s: truncated ELF (relocation %zu of section %zu out of bounds)",
+						ef->name, k, i);
+		}
+	}
+	return 0;
 }
 
 static int cmp_secinfo(const void *a, const void *b)
@@ -991,6 +1147,9 @@ int elf_rewrite_maps(const char *name, const void *buf, size_t len, void **out, 
 	if (ret)
 		goto cleanup;
 	ret = plan_sections(&ef, &mp, err);
+	if (ret)
+		goto cleanup;
+	ret = check_map_relos(&ef, &mp, err);
 	if (ret)
 		goto cleanup;
 	ret = collect_syms(&ef, &mp, err);

@@ -79,8 +79,14 @@ void prom_family_name(struct strbuf *sb, const char *ns, const char *map, const 
 	}
 	if (sb->err)
 		return;
-	/* a namespace-less name could start with a digit */
-	if (is_digit(sb->buf[start])) {
+	if (sb->len == start) {
+		/* every name empty: "_" (as prom_label_name does), still a
+		 * valid name; and sb->buf is no longer NULL below */
+		sb_putc(sb, '_');
+		if (sb->err)
+			return;
+	} else if (is_digit(sb->buf[start])) {
+		/* a namespace-less name could start with a digit */
 		sb_putc(sb, '_');
 		memmove(sb->buf + start + 1, sb->buf + start, sb->len - start - 1);
 		sb->buf[start] = '_';
@@ -406,7 +412,8 @@ int prom_log2_bucket_double(double v)
 {
 	int e;
 
-	if (isnan(v))
+	/* +Inf too: frexp() gives it no exponent (0 here, so bucket 1) */
+	if (isnan(v) || v == INFINITY)
 		return PROM_LOG2_SLOTS - 1;
 	if (v <= 0)
 		return 0;

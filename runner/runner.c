@@ -74,8 +74,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	if (libbpf_log.len > (4u << 20))
 		libbpf_log.len = 0;
 	sb_puts(&libbpf_log, buf);
-	if (level == LIBBPF_WARN)
-		snprintf(libbpf_warn, sizeof(libbpf_warn), "%s", strncmp(buf, "libbpf: ", 8) ? buf : buf + 8);
+	if (level == LIBBPF_WARN) {
+		const char *w = strncmp(buf, "libbpf: ", 8) ? buf : buf + 8;
+		size_t l = strnlen(w, sizeof(libbpf_warn) - 1);
+
+		memcpy(libbpf_warn, w, l);
+		libbpf_warn[l] = '\0';
+	}
 	if (libbpf_verbose)
 		rlog(RLOG_INFO, "%s", buf);
 	return 0;
@@ -744,7 +749,11 @@ static int setup_consumers(struct runner *r)
 		continue;
 fail:
 		e = -errno;
-		return rerr_set(r->err, e, "map '%s': cannot read events: %s", m->em.name, strerror(-e));
+		rerr_set(r->err, e, "map '%s': cannot read events: %s", m->em.name, strerror(-e));
+		if ((e == -EACCES || e == -EPERM) && m->em.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			rerr_hint(r->err, "a perf event array's buffers are perf events: grant CAP_PERFMON, and CAP_SYS_ADMIN "
+					  "where kernel.perf_event_paranoid is above 2");
+		return e;
 	}
 	return 0;
 }
@@ -1080,9 +1089,8 @@ static int open_object(struct runner *r, struct robj *o, bool *set_used)
 		}
 		return rerr_set(r->err, e, "%s: cannot open BPF object: %s", o->path, why);
 	}
-	e = prepare_maps(r, o);
-	if (e)
-		return e;
+	/* nothing before --set and the target options touches the kernel:
+	 * their usage errors come first (prepare_maps creates ring buffers) */
 	e = tgt_prepare(o->obj, &r->topts, r->err);
 	if (e)
 		return e;
@@ -1112,18 +1120,18 @@ static int check_args(struct runner *r, const bool *set_used)
 			return rerr_usage(r->err, -ENOENT, "--attach %s=%s: no program '%s' in %s", r->attach[i].prog,
 					  r->attach[i].target, r->attach[i].prog,
 					  r->n_objs > 1 ? "any object" : r->objs[0].path);
-	if (r->n_objs == 1)
-		return 0;
 	for (int i = 0; i < opts->n_sets; i++) {
 		const struct runner_set *st = &opts->sets[i];
 		bool known = !st->object;
 
+		/* one object too: OBJ: must name it (it was applied to it
+		 * regardless, and the run went on) */
 		for (int k = 0; k < r->n_objs && !known; k++)
 			known = !strcmp(r->objs[k].name, st->object);
 		if (!known)
 			return rerr_usage(r->err, -ENOENT, "--set %s:%s=%s: no object named '%s'", st->object, st->name,
 					  st->value, st->object);
-		if (!set_used[i])
+		if (r->n_objs > 1 && !set_used[i])
 			return rerr_usage(r->err, -ENOENT, "--set %s%s%s=%s: no %s declares a global '%s'",
 					  st->object ? st->object : "", st->object ? ":" : "", st->name, st->value,
 					  st->object ? "such object" : "object", st->name);
@@ -1334,7 +1342,9 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	bool *set_used = NULL;
 	int e, nprogs = 0;
 
-	stop_requested = 0;
+	/* stop_requested is not reset here: a signal that came after the
+	 * CLI installed its handlers and before this point must still stop
+	 * the run (runner_run is called once per process) */
 	libbpf_verbose = opts->verbose;
 	libbpf_set_print(libbpf_print);
 	output_init(&r.out, opts->out_fd);
@@ -1405,6 +1415,11 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	e = check_args(&r, set_used);
 	if (e)
 		goto out;
+	for (int i = 0; i < r.n_objs; i++) {
+		e = prepare_maps(&r, &r.objs[i]);
+		if (e)
+			goto out;
+	}
 	for (int i = 0; i < r.n_objs; i++) {
 		e = load_object(&r, &r.objs[i]);
 		if (e)

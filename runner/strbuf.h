@@ -29,7 +29,9 @@ const char *sb_cstr(struct strbuf *sb);
 
 static inline int sb_reserve(struct strbuf *sb, size_t extra)
 {
-	if (sb->cap - sb->len >= extra)
+	/* a successful reserve leaves sb->buf non-NULL, even for 0 bytes:
+	 * callers write at sb->buf + sb->len */
+	if (sb->cap - sb->len >= extra && sb->buf)
 		return 0;
 	return sb_grow_slow(sb, extra);
 }
