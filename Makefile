@@ -117,7 +117,7 @@ deploy-tests: all $(BPF_OBJ)
 	$(PYTEST) -q -rs tests/deploy
 
 check: deps
-	@$(MAKE) --no-print-directory unit e2e deploy-tests check-kernels
+	@$(MAKE) --no-print-directory unit e2e deploy-tests fuzz check-kernels
 
 DEMO ?= execsnoop
 demo: deps
@@ -129,6 +129,49 @@ check-kernels: all $(BPF_OBJ)
 
 bench: all
 	bash bench/run.sh
+
+# ---- Fuzzing (fuzz/README.md) --------------------------------------------------------------
+# `make fuzz [FUZZ_SECONDS=N]`: clang libFuzzer targets fuzz/fuzz_<name>.c with ASan + UBSan,
+# linked against the runner (and, for env, the CLI) compiled again with the sanitizers under
+# $(B)/fuzz/obj; each runs N seconds (default 20) from its committed seeds fuzz/corpus/<name>/
+# (read only: new inputs go to $(B)/fuzz/corpus/<name>/) and any crash, leak, UBSan report,
+# oracle failure or 10 s hang fails the run, its input left in $(B)/fuzz/artifacts/.
+# `make -j2 fuzz` runs two targets at a time; `make fuzz-<name>` runs one.
+FUZZ_SECONDS ?= 20
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(filter-out -O% -g,$(CFLAGS)) $(FUZZ_SAN)
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+FUZZ_RUNNER_OBJ := $(RUNNER_SRC:%.c=$(B)/fuzz/obj/%.o)
+FUZZ_CLI_OBJ    := $(CLI_SRC:%.c=$(B)/fuzz/obj/%.o)
+.PHONY: fuzz fuzz-build $(FUZZ_TARGETS:%=fuzz-%)
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+fuzz-build: $(FUZZ_BIN)
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(B)/fuzz/fuzz_%
+	@B='$(B)' bash fuzz/run.sh $* $(FUZZ_SECONDS)
+$(B)/fuzz/obj/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_DEFS) -DEBPFCTL_VERSION='"$(VERSION)"' \
+		-DEBPFCTL_INCDIR='"$(INCDIR)"' -c $< -o $@
+$(B)/fuzz/obj/ebpfctl/main.o: private FUZZ_DEFS = -Dmain=ebpfctl_main
+$(B)/fuzz/obj/ebpfctl/main.o $(B)/fuzz/obj/ebpfctl/cmd_build.o $(B)/fuzz/obj/runner/builder.o: $(B)/incdir.stamp
+$(B)/fuzz/libebpfctl-runner.a: $(FUZZ_RUNNER_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+# the objects fuzz_set and fuzz_args open (embedded with .incbin)
+$(B)/fuzz/%.bpf.o: fuzz/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I/usr/include/$(shell uname -m)-linux-gnu -c $< -o $@
+$(B)/fuzz/fuzz_set: $(B)/fuzz/set_globals.bpf.o
+$(B)/fuzz/fuzz_set: private FUZZ_DEFS = -DFUZZ_SET_OBJ='"$(abspath $(B))/fuzz/set_globals.bpf.o"'
+$(B)/fuzz/fuzz_args: $(B)/fuzz/attach_progs.bpf.o
+$(B)/fuzz/fuzz_args: private FUZZ_DEFS = -DFUZZ_ATTACH_OBJ='"$(abspath $(B))/fuzz/attach_progs.bpf.o"'
+$(B)/fuzz/fuzz_env: $(FUZZ_CLI_OBJ)
+$(B)/fuzz/fuzz_env: private FUZZ_LINK = $(FUZZ_CLI_OBJ)
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(B)/fuzz/libebpfctl-runner.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_DEFS) -Ifuzz -Iebpfctl -o $@ $< $(FUZZ_LINK) \
+		$(B)/fuzz/libebpfctl-runner.a $(LDLIBS)
 
 # man page ebpfctl(1) and bash completion (loaded by bash-completion on first use)
 MANDIR      ?= $(PREFIX)/share/man
