@@ -492,6 +492,7 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	s->m = m;
 	s->port = port;
 	s->passed = o->fd >= 0;
+	s->healthy = s->ready = o->ready;
 	if (s->passed)
 		flags |= MHD_USE_ITC;	/* MHD_quiesce_daemon() needs it with a polling thread */
 	s->web = o->web;

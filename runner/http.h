@@ -24,11 +24,13 @@ struct http_opts {
 	int fd;			/* a socket already listening (systemd socket activation), or -1 */
 	struct webcfg *web;	/* --web-config, loaded (the server owns it); NULL: plain HTTP, no auth */
 	const char *web_path;	/* its file, re-read when it changes */
+	bool ready;		/* start healthy and ready (everything is attached already) */
 };
 
 int http_start(const struct http_opts *o, struct metrics *m, struct http_server **out, struct rerr *err);
 /* GET /-/healthy answers 200 while healthy, /-/ready 200 while ready (503
- * otherwise), as Prometheus serves them.  Both start false. */
+ * otherwise), as Prometheus serves them.  Both start as http_opts.ready says:
+ * a connection waiting in a passed socket's backlog is answered at once. */
 void http_set_health(struct http_server *s, bool healthy, bool ready);
 /* The port actually bound (useful with port 0). */
 int http_port(const struct http_server *s);

@@ -1471,7 +1471,8 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		goto out;
 	if (opts->metrics_fd >= 0 || opts->metrics_addr) {
 		struct http_opts ho = { .addr = opts->metrics_fd >= 0 ? NULL : opts->metrics_addr,
-					.fd = opts->metrics_fd, .web = r.web, .web_path = opts->web_config };
+					.fd = opts->metrics_fd, .web = r.web, .web_path = opts->web_config,
+					.ready = true };
 
 		r.web = NULL;	/* the server's now */
 		e = http_start(&ho, r.metrics, &r.http, err);

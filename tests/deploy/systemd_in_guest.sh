@@ -16,7 +16,10 @@ mkdir -p $D/units $D/log /etc/ebpfctl
 for t in sysinit basic sockets network network-online multi-user shutdown default timers paths slices local-fs; do
 	printf '[Unit]\nDescription=stub %s\n' $t >$D/units/$t.target
 done
-sed "s|/usr/local/bin/ebpfctl|$ROOT/build/ebpfctl|" deploy/systemd/ebpfctl@.service >$D/units/ebpfctl@.service
+# installed where the unit expects it (the guest's root is a throw-away overlay): a tree
+# under /tmp would be hidden from the service by its PrivateTmp=yes
+install -D -m 755 build/ebpfctl /usr/local/bin/ebpfctl
+cp deploy/systemd/ebpfctl@.service $D/units/ebpfctl@.service
 cp deploy/systemd/ebpfctl@.socket $D/units/
 
 # instance  object                              drop-in                 settings
