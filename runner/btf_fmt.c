@@ -1697,8 +1697,12 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 		enc = btf_int_encoding(t);
+		/* a bitfield member of an int with an encoding offset: the
+		 * kernel refuses it too (and the record size, from the member's
+		 * bits, would not cover the offset) */
 		if ((t->size != 1 && t->size != 2 && t->size != 4 && t->size != 8 && t->size != 16) ||
-		    !btf_int_bits(t) || btf_int_offset(t) + btf_int_bits(t) > t->size * 8)
+		    !btf_int_bits(t) || btf_int_offset(t) + btf_int_bits(t) > t->size * 8 ||
+		    (bf_bits && btf_int_offset(t)))
 			return -EINVAL;
 		err = int_op(&op, bit_off + btf_int_offset(t), bf_bits ? bf_bits : btf_int_bits(t),
 			     enc & BTF_INT_SIGNED);

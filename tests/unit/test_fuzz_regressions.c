@@ -273,6 +273,50 @@ static void test_percpu_negative_zero(void **state)
 	btf__free(btf);
 }
 
+/* fuzz_btf_fmt (long run): a bitfield member (kflag struct) of an int whose
+ * BTF encoding has a bit offset: the leaf read bitfield_size bits from
+ * bit_off + the int's offset, but the plan's record size covered only
+ * bit_off + bitfield_size, so fmt_field_text over-read the record (ASan:
+ * heap-buffer-overflow in ld_span).  The kernel refuses such a member
+ * ("Invalid member base type"); plans now do too (-EINVAL).  Seed:
+ * fuzz/corpus/btf_fmt/regress-bitfield-int-offset. */
+static void test_bitfield_of_offset_int(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fmt_plan *p = NULL;
+	struct fmt_fields *ff = NULL;
+	struct btf_type *t;
+	int u16, st, ok;
+
+	assert_non_null(btf);
+	u16 = btf__add_int(btf, "unsigned short", 2, 0);
+	assert_true(u16 > 0);
+	/* encoding: offset 9, 7 bits (btf__add_int cannot say so) */
+	t = (struct btf_type *)btf__type_by_id(btf, (uint32_t)u16);
+	*(uint32_t *)(t + 1) = 9u << 16 | 7u;
+	st = btf__add_struct(btf, "rec", 2);
+	assert_true(st > 0);
+	assert_int_equal(btf__add_field(btf, "b", u16, 0, 7), 0);	/* bits 0..6 of the record */
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)st, &p), -EINVAL);
+	assert_null(p);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)st, &ff), -EINVAL);
+	assert_null(ff);
+	/* the same int as a plain member (no bitfield) stays fine: bits 9..15 */
+	ok = btf__add_struct(btf, "plain", 2);
+	assert_int_equal(btf__add_field(btf, "b", u16, 0, 0), 0);
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)ok, &p), 0);
+	{
+		struct strbuf sb = {};
+		uint8_t rec[2] = { 0x00, 0xfe };	/* bits 9..15 set */
+
+		assert_int_equal(fmt_json(p, rec, sizeof(rec), &sb), 0);
+		assert_string_equal(sb_cstr(&sb), "{\"b\":127}");
+		sb_free(&sb);
+	}
+	fmt_plan_free(p);
+	btf__free(btf);
+}
+
 /* fuzz_prom: fmt_text_str / fmt_json_str of an empty string into a new
  * strbuf computed NULL + 0 (sb_reserve(sb, 0) succeeded without a buffer). */
 static void test_empty_strings(void **state)
@@ -339,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_decl_order_wide_address),
 		cmocka_unit_test(test_percpu_int128_wraps),
 		cmocka_unit_test(test_percpu_negative_zero),
+		cmocka_unit_test(test_bitfield_of_offset_int),
 		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_family_name_empty),
 		cmocka_unit_test(test_log2_bucket_inf),
