@@ -136,8 +136,12 @@ bench: all
 # $(B)/fuzz/obj; each runs N seconds (default 20) from its committed seeds fuzz/corpus/<name>/
 # (read only: new inputs go to $(B)/fuzz/corpus/<name>/) and any crash, leak, UBSan report,
 # oracle failure or 10 s hang fails the run, its input left in $(B)/fuzz/artifacts/.
-# `make -j2 fuzz` runs two targets at a time; `make fuzz-<name>` runs one.
+# `make -j2 fuzz` runs two targets at a time; `make fuzz-<name>` runs one.  The run is the same
+# every time (FUZZ_SEED=1, at most FUZZ_RUNS mutations), so `make check` fails on regressions,
+# not on chance; `make fuzz-long [FUZZ_SECONDS=3600]` explores with random seeds, unbounded.
 FUZZ_SECONDS ?= 20
+FUZZ_SEED    ?= 1
+FUZZ_RUNS    ?= 500000
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(filter-out -O% -g,$(CFLAGS)) $(FUZZ_SAN)
@@ -145,11 +149,13 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 FUZZ_RUNNER_OBJ := $(RUNNER_SRC:%.c=$(B)/fuzz/obj/%.o)
 FUZZ_CLI_OBJ    := $(CLI_SRC:%.c=$(B)/fuzz/obj/%.o)
-.PHONY: fuzz fuzz-build $(FUZZ_TARGETS:%=fuzz-%)
+.PHONY: fuzz fuzz-long fuzz-build $(FUZZ_TARGETS:%=fuzz-%)
 fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SEED=0 FUZZ_RUNS=-1 FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),3600)
 fuzz-build: $(FUZZ_BIN)
 $(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(B)/fuzz/fuzz_%
-	@B='$(B)' bash fuzz/run.sh $* $(FUZZ_SECONDS)
+	@B='$(B)' FUZZ_SEED='$(FUZZ_SEED)' FUZZ_RUNS='$(FUZZ_RUNS)' bash fuzz/run.sh $* $(FUZZ_SECONDS)
 $(B)/fuzz/obj/%.o: %.c $(wildcard runner/*.h ebpfctl/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_DEFS) -DEBPFCTL_VERSION='"$(VERSION)"' \

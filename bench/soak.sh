@@ -9,7 +9,8 @@
 # Splices its section (between <!-- soak:begin --> and <!-- soak:end -->) into
 # bench/RESULTS.md, or into $SOAK_RESULTS; every figure also goes to
 # build/soak/soak-<time>.json.  Knobs: SOAK_FRACTION (0.3), SOAK_RATE (skip the
-# max measurement), SOAK_PARSERS (2 json.loads workers), SOAK_PARSER_NICE (-10).
+# max measurement), SOAK_PARSERS (2 json.loads workers), SOAK_NICE (-10: every
+# process of the run; the VM is shared), SOAK_PARSER_NICE (the parser only).
 # Needs root (BPF), 2+ CPUs, bpftool, taskset, promtool, clang; build/ebpfctl
 # from `make`.  tests/deploy/test_soak.py runs the same for ~60 s.
 set -euo pipefail

@@ -120,6 +120,8 @@ class Server:
             r = c.getresponse()
             body = r.read()
             took = time.perf_counter() - t0
+            if self.tls and c.sock is not None:
+                self.negotiated = f"{c.sock.version()}, {c.sock.cipher()[0]}"
         finally:
             if not keep:
                 c.close()
@@ -210,7 +212,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *x: sys.exit(143))
     soak.private_tracefs()
     load0 = " ".join(open("/proc/loadavg").read().split()[:3])
-    R = dict(when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), reps=a.reps, load_start=load0)
+    R = dict(when=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), reps=a.reps, load_start=load0,
+             commit=soak.commit_desc())
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tls-scrape-") as d:
         obj = a.obj
@@ -327,6 +330,7 @@ def main():
                          for k, v in res.items() if k[1] == "curl"}
             res = {k: v for k, v in res.items() if k[1] != "curl"}
             R["gzip_body"] = servers[0].gz_size
+            R["tls_negotiated"] = getattr(servers[2], "negotiated", "?")
             R["baseline"] = transport_baseline(d, servers[0], max(a.reps // 2, 5))
             R["scrape"] = {f"{k[0]}|{k[1]}": dict(
                 median=statistics.median(v["t"]), p90=pct(v["t"], 90), min=min(v["t"]), max=max(v["t"]),
@@ -360,14 +364,12 @@ def markdown(R):
     S = R["scrape"]
     out = [BEGIN, "", "## TLS scrape: the 100,000-entry map over plain HTTP and TLS (bench/tls_scrape.py)", ""]
     w = out.append
-    dirty = soak.sh("git status --porcelain -uno -- runner ebpfctl include Makefile")
-    w(f"Measured {R['when']}, commit `{soak.sh('git rev-parse --short HEAD')}`"
-      + (" + uncommitted changes in " + ", ".join(ln.split()[-1] for ln in dirty.splitlines()) if dirty else "")
+    w(f"Measured {R['when']}, commit {R.get('commit') or soak.commit_desc()}"
       + f", load average {R['load_start']} at start, {R['load_end']} at end; {R['reps']} scrapes per row after 2 "
       f"warm-up rounds, the four servers interleaved; took {R['elapsed']:.0f} s. Method: bench/tls_scrape.py "
-      "(docstring). Server certificate RSA 2048 from a private CA; TLS 1.3 (GnuTLS defaults); basic auth "
-      "with a bcrypt cost-10 hash (`htpasswd -nbBC 10`); identity encoding, "
-      f"{R['body']['plain']} bytes, 100,000 samples every time.")
+      f"(docstring). Server certificate RSA 2048 from a private CA; {R.get('tls_negotiated', '?')} (GnuTLS defaults); basic auth "
+      f"with a bcrypt cost-10 hash (`htpasswd -nbBC 10`); identity encoding ({R['body']['plain']} bytes) except "
+      f"in the gzip rows ({R.get('gzip_body', 0)} bytes), 100,000 samples every time.")
     w("")
     w("| server | client | round trip median | p90 | min - max | vs plain (median) | ebpfctl CPU per scrape "
       "(median) | CPU vs plain | ebpfctl's own read + render (wall) |")
@@ -428,17 +430,19 @@ def markdown(R):
         w(f"Where TLS's time goes (identity, kept alive): it adds {d_rt:.1f} ms to the round trip, of which {d_cpu:.1f} ms "
           f"is ebpfctl's CPU (GnuTLS encrypting {R['body']['plain'] / 1e6:.1f} MB); the rest is outside ebpfctl's CPU "
           "time: the client decrypting the same 7.3 MB, and the two taking turns on the VM's two vCPUs with "
-          "everything else. It scales with the bytes sent, so compression is what shrinks it: with gzip TLS adds "
-          f"{d_gz:+.1f} ms.")
+          "everything else. It scales with the bytes sent, so compression is what shrinks it: with gzip "
+          + (f"TLS adds {d_gz:.1f} ms." if d_gz >= 2 else f"the difference is within the noise ({d_gz:+.1f} ms)."))
+    w("")
     bl = R.get("baseline")
     if bl:
         w(f"The same {bl['bytes'] / 1e6:.1f} MB as a file, fetched by curl from `openssl s_server -WWW` (TLS, OpenSSL "
           f"on both ends) and from Python's `http.server` (plain), {bl['n']} transfers each: "
           f"{bl['tls'] * 1e3:.1f} vs {bl['plain'] * 1e3:.1f} ms, TLS adding **{(bl['tls'] - bl['plain']) * 1e3:.1f} ms** "
-          "with no ebpfctl involved. That is the price of encrypting and decrypting 7.3 MB on this VM, whatever the "
-          f"server: with a plain scrape of ~{S['plain|keepalive']['median'] * 1e3:.0f} ms, no TLS server could bring "
-          f"the identity scrape under {(S['plain|keepalive']['median'] + bl['tls'] - bl['plain']) / S['plain|keepalive']['median']:.2f}x "
-          "here. The fix is fewer bytes, which Prometheus already asks for (gzip).")
+          "with no ebpfctl involved: the price of encrypting and decrypting 7.3 MB on this VM, whatever the server. "
+          f"That floor alone is {(S['plain|keepalive']['median'] + bl['tls'] - bl['plain']) / S['plain|keepalive']['median']:.2f}x "
+          f"of this run's plain scrape (~{S['plain|keepalive']['median'] * 1e3:.0f} ms); the quieter the machine, the "
+          "faster the plain scrape and the larger the floor's share. The fix is fewer bytes, which Prometheus "
+          "already asks for (gzip).")
         w("")
     w("On this shared VM every round trip also waits for a CPU (ebpfctl's own wall-clock render time is well "
       "above its CPU time), and how busy the neighbours are moves the identity ratios between runs "

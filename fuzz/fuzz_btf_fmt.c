@@ -281,13 +281,17 @@ struct picked {
 /* How many values (leaves) the type renders, saturating at MAX_LEAVES: an
  * array of a billion empty structs is a 0-byte record that renders up to
  * the formatter's 1 GiB cap, fine for the formatter (linear, bounded) but
- * seconds per run for the fuzzer.  Such types get plans, not rendering. */
+ * seconds per run for the fuzzer.  Such types get plans, not rendering.
+ * The walk itself is bounded (*budget steps: a DAG of structs sharing
+ * members is exponential as a tree); out of budget counts as too many. */
 #define MAX_LEAVES (1u << 16)
-static uint64_t leaves(const struct btf *btf, uint32_t id, int depth)
+static uint64_t leaves(const struct btf *btf, uint32_t id, int depth, int *budget)
 {
 	const struct btf_type *t = btf__type_by_id(btf, id);
 	uint64_t n = 0;
 
+	if (--*budget < 0)
+		return MAX_LEAVES;
 	if (!t || depth > 40)
 		return 1;
 	switch (btf_kind(t)) {
@@ -296,14 +300,14 @@ static uint64_t leaves(const struct btf *btf, uint32_t id, int depth)
 	case BTF_KIND_VOLATILE:
 	case BTF_KIND_RESTRICT:
 	case BTF_KIND_TYPE_TAG:
-		return leaves(btf, t->type, depth + 1);
+		return leaves(btf, t->type, depth + 1, budget);
 	case BTF_KIND_ARRAY:
-		n = leaves(btf, btf_array(t)->type, depth + 1) + 1;
+		n = leaves(btf, btf_array(t)->type, depth + 1, budget) + 1;
 		return n * btf_array(t)->nelems > MAX_LEAVES ? MAX_LEAVES : n * btf_array(t)->nelems + 1;
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		for (int i = 0; i < btf_vlen(t) && n < MAX_LEAVES; i++)
-			n += leaves(btf, btf_members(t)[i].type, depth + 1);
+			n += leaves(btf, btf_members(t)[i].type, depth + 1, budget);
 		return n + 1;
 	default:
 		return 1;
@@ -414,7 +418,7 @@ static int fuzz_one(const uint8_t *data, size_t size)
 	uint8_t mode = fz_u8(&f);
 	struct btf *btf;
 	uint32_t nr, first, last;
-	int np = 0, ncpu;
+	int np = 0, ncpu, budget;
 
 	if (mode & 1) {
 		size_t len = fz_u16(&f), got;
@@ -440,7 +444,8 @@ static int fuzz_one(const uint8_t *data, size_t size)
 		r = fmt_fields_new(btf, id, &p->fields);
 		FZ_CHECK(r == 0 || r == -EINVAL || r == -E2BIG || r == -ENOMEM, "fmt_fields_new(%u): %d", id, r);
 		FZ_CHECK(!r == !!p->fields, "fmt_fields_new(%u): %d with fields %p", id, r, (void *)p->fields);
-		p->huge = leaves(btf, id, 0) >= MAX_LEAVES;
+		budget = 1 << 16;
+		p->huge = leaves(btf, id, 0, &budget) >= MAX_LEAVES;
 	}
 	btf__free(btf);
 	for (int i = 0; i < np; i++) {

@@ -4,6 +4,13 @@
 # Seeds come from fuzz/corpus/NAME (never written); inputs libFuzzer finds go
 # to $B/fuzz/corpus/NAME, crash/leak/timeout inputs to $B/fuzz/artifacts/,
 # the whole output to $B/fuzz/NAME.log.  Exit status 1 on any finding.
+# FUZZ_SEED=N (not 0) with FUZZ_RUNS=M makes the run the same every time: the
+# seeds, then the same M mutations in the same order from an empty work
+# corpus, for at most SECONDS (a slower machine runs a prefix of the same
+# sequence, so it finds nothing a faster one would not).  That is `make fuzz`,
+# what `make check` runs: it fails on a regression, never on a new finding by
+# chance.  The default here (FUZZ_SEED=0, FUZZ_RUNS=-1; `make fuzz-long`)
+# explores: a random seed, no run bound, the work corpus kept between runs.
 set -uo pipefail
 name=$1
 secs=$2
@@ -11,12 +18,18 @@ shift 2
 B=${B:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$B/fuzz/fuzz_$name
+seed=${FUZZ_SEED:-0}
+runs=${FUZZ_RUNS:--1}
 work=$B/fuzz/corpus/$name
+if [ "$seed" != 0 ]; then
+	work=$B/fuzz/corpus-seed$seed/$name
+	rm -rf "$work"
+fi
 art=$B/fuzz/artifacts
 log=${FUZZ_LOG:-$B/fuzz/$name.log}
 mkdir -p "$work" "$art"
 
-args=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+args=(-max_total_time="$secs" -seed="$seed" -runs="$runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
       -artifact_prefix="$art/$name-")
 [ -f "$here/$name.dict" ] && args+=(-dict="$here/$name.dict")
 # a leak is a bug: LeakSanitizer stays on (fuzz/README.md: suppressions)
@@ -39,5 +52,6 @@ if [ $rc -ne 0 ]; then
 	ls "$art"/"$name"-* 2>/dev/null | sed 's/^/fuzz input: /'
 	exit 1
 fi
-printf 'fuzz %-11s ok: %s runs in %ss (%s/s), cov %s ft %s, corpus %s\n' "$name" "$(stat number_of_executed_units)" \
-	"$elapsed" "$(stat average_exec_per_sec)" "$(field cov)" "$(field ft)" "$(field corp)"
+printf 'fuzz %-11s ok: %s runs in %ss (%s/s, seed %s), cov %s ft %s, corpus %s\n' "$name" \
+	"$(stat number_of_executed_units)" "$elapsed" "$(stat average_exec_per_sec)" "$seed" "$(field cov)" \
+	"$(field ft)" "$(field corp)"

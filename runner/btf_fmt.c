@@ -31,6 +31,11 @@
 #define MAX_CHAIN	32
 /* a value whose worst-case text exceeds this is refused at plan time */
 #define MAX_OUT		((size_t)1 << 30)
+/* Members visited to compile one plan (or flatten one type): n types whose
+ * members share a type make a tree of 2^n, which would take minutes and
+ * gigabytes before MAX_OUT tells (-E2BIG); real types use thousands. */
+#define MAX_STEPS	((uint32_t)1 << 18)
+#define MAX_TEXT	((size_t)1 << 24)	/* a plan's constant text */
 #define MAX_SP		4
 
 enum op_code {
@@ -1375,6 +1380,8 @@ struct cc {
 	struct op_list *ops;	/* p->ops */
 	bool numeric;		/* every rendered leaf so far can be summed */
 	bool composite;		/* the top-level value is a struct/union/array */
+	uint32_t steps;		/* members visited, up to MAX_STEPS */
+	bool reads_pid;		/* a stack_id leaf reads the pid member */
 };
 
 /* Append op; when the last op is pending text, op takes it as its prefix
@@ -1409,7 +1416,7 @@ static int emit_text(struct cc *c, const char *s, size_t n)
 
 	if (!n)
 		return 0;
-	if (p->text_len + n > UINT32_MAX / 2)
+	if (p->text_len + n > MAX_TEXT)
 		return -E2BIG;
 	if ((err = array_grow((void **)&p->text, p->text_len + n, &p->text_cap, 1)))
 		return err;
@@ -1537,6 +1544,10 @@ static int compile_members(struct cc *c, const struct btf_type *t, uint64_t base
 			err = -EINVAL;	/* member outside its parent: malformed */
 			break;
 		}
+		if (++c->steps > MAX_STEPS) {
+			err = -E2BIG;
+			break;
+		}
 		if (!*name) {
 			/* anonymous struct/union: its members belong to us, as in C */
 			if (bfs || resolve(c->btf, m->type, &r) || !btf_is_composite(r.t))
@@ -1655,8 +1666,10 @@ static int compile_special(struct cc *c, enum special sp, const struct rtype *r,
 		if (err)
 			return err;
 		op.code = OP_STACK;
-		if (c->pid_off >= 0 && !c->in_array)
+		if (c->pid_off >= 0 && !c->in_array) {
 			op.b = (uint32_t)c->pid_off + 1;
+			c->reads_pid = true;
+		}
 		return add_leaf(c, &op, false, STACK_MAX_OUT, max);
 	default:
 		return -EINVAL;
@@ -1936,6 +1949,9 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 	p->all_numeric = c.numeric;
 	p->max_out = max;
 	p->size = (size_t)((bit_off + (bf_bits ? bf_bits : (uint64_t)size * 8) + 7) / 8);
+	/* a field's plan: the record must also hold the pid its stack_id reads */
+	if (c.reads_pid && (size_t)pid_off + 4 > p->size)
+		p->size = (size_t)pid_off + 4;
 	if (!c.composite) {
 		for (i = 0; i < p->ops.n; i++) {
 			if (p->ops.v[i].code != OP_TEXT) {
@@ -1999,6 +2015,7 @@ struct flat {
 	struct fmt_fields *ff;
 	int cap;
 	struct strbuf path;
+	uint32_t steps;		/* members visited, up to MAX_STEPS ("__" ones too) */
 };
 
 static enum fmt_field_kind op_kind(const struct fmt_op *op)
@@ -2090,6 +2107,8 @@ static int flatten(struct flat *fl, const struct btf_type *t, uint64_t base, boo
 		if (msz < 0 || mbits < 0 ||
 		    btf_member_bit_offset(t, (uint32_t)i) + (uint64_t)mbits > (uint64_t)t->size * 8)
 			return -EINVAL;
+		if (++fl->steps > MAX_STEPS)
+			return -E2BIG;
 		if ((err = resolve(fl->btf, m->type, &r)))
 			return err;
 		if (!*name) {

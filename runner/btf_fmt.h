@@ -18,12 +18,14 @@ struct fmt_plan;
  * -errno (-EINVAL for an unsupported kind such as FUNC or a FWD struct).
  * Also -EINVAL: VOID, VAR/DATASEC, float sizes other than 2/4/8, malformed
  * BTF (a member outside its parent, typedef loops, nesting deeper than 32);
- * -E2BIG when one value could render to more than 1 GiB.  The plan keeps no
+ * -E2BIG when one value could render to more than 1 GiB or its type nests
+ * more than 2^18 members in all (fmt_fields_new too).  The plan keeps no
  * pointer into btf: it may be freed after this returns. */
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out);
 void fmt_plan_free(struct fmt_plan *plan);
 /* Bytes the type occupies (btf__resolve_size).  For a fmt_field's plan: the
- * bytes of record needed to reach the end of that field. */
+ * bytes of record needed to reach the end of that field (and of the pid
+ * member a stack_id field reads, wherever it is). */
 size_t fmt_plan_size(const struct fmt_plan *plan);
 /* True when every leaf is an integer (not bool/char-string/enum/pointer) or a
  * float, possibly inside structs/arrays: such values can be summed per CPU.

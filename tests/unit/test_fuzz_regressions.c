@@ -317,6 +317,98 @@ static void test_bitfield_of_offset_int(void **state)
 	btf__free(btf);
 }
 
+/* fuzz_btf_fmt (long run, a timeout): n structs each with two members of
+ * the one before are a tree of 2^n members.  fmt_plan_new and
+ * fmt_fields_new walked all of it before the 1 GiB output check could say
+ * -E2BIG (n = 22: 1 s and 9 s; n = 30: hours); anonymous members of empty
+ * structs render nothing at all, so no output bound ever stopped those, and
+ * fmt_fields_new also descends "__" members that plans skip.  Both now stop
+ * after 2^18 members visited: -E2BIG at once. */
+static int chain(struct btf *btf, int base, int n, const char *member)
+{
+	int prev = base;
+
+	for (int k = 0; k < n; k++) {
+		int s = btf__add_struct(btf, "s", 4);
+
+		assert_true(s > 0);
+		assert_int_equal(btf__add_field(btf, member, prev, 0, 0), 0);
+		assert_int_equal(btf__add_field(btf, member, prev, 0, 0), 0);
+		prev = s;
+	}
+	return prev;
+}
+
+static void test_exponential_types(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fmt_plan *p = NULL;
+	struct fmt_fields *ff = NULL;
+	int u32, named, anon, hidden, small;
+
+	assert_non_null(btf);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	named = chain(btf, u32, 30, "a");	/* 2^30 members, nesting within MAX_DEPTH */
+	anon = chain(btf, btf__add_struct(btf, "empty", 0), 30, "");
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)named, &p), -E2BIG);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)named, &ff), -E2BIG);
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)anon, &p), -E2BIG);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)anon, &ff), -E2BIG);
+	/* a "__" member: not rendered, so the plan is fine; its fields are not */
+	hidden = btf__add_struct(btf, "h", 8);
+	assert_int_equal(btf__add_field(btf, "x", u32, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "__big", named, 32, 0), 0);
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)hidden, &p), 0);
+	fmt_plan_free(p);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)hidden, &ff), -E2BIG);
+	assert_null(ff);
+	/* 2^10 members: fine */
+	small = chain(btf, u32, 10, "a");
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)small, &p), 0);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)small, &ff), 0);
+	assert_int_equal(ff->n, 1024);
+	fmt_fields_free(ff);
+	fmt_plan_free(p);
+	btf__free(btf);
+}
+
+/* fuzz_btf_fmt (long run): a stack_id field reads the record's pid member
+ * (for user frames) wherever it is, but its plan's size (what fmt_field_text
+ * checks len against) ended at the stack_id: with the pid after it,
+ * fmt_field_text(f, rec, fmt_plan_size(f->plan)) read past the record
+ * (heap-buffer-overflow).  The size now covers the pid too.  Seed:
+ * fuzz/corpus/btf_fmt/regress-stack-id-pid-after. */
+static void test_stack_id_field_size(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fmt_fields *ff = NULL;
+	struct strbuf sb = {};
+	uint8_t *rec;
+	int s64, u32, sid, st;
+
+	assert_non_null(btf);
+	s64 = btf__add_int(btf, "long long", 8, BTF_INT_SIGNED);
+	u32 = btf__add_int(btf, "unsigned int", 4, 0);
+	sid = btf__add_typedef(btf, "stack_id", s64);
+	st = btf__add_struct(btf, "ev", 12);
+	assert_true(st > 0);
+	assert_int_equal(btf__add_field(btf, "sid", sid, 0, 0), 0);
+	assert_int_equal(btf__add_field(btf, "pid", u32, 64, 0), 0);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)st, &ff), 0);
+	assert_int_equal(ff->n, 2);
+	assert_string_equal(ff->f[0].name, "sid");
+	assert_int_equal(fmt_plan_size(ff->f[0].plan), 12);
+	assert_int_equal(fmt_plan_size(ff->f[1].plan), 12);
+	rec = calloc(1, 12);	/* exactly sized: ASan sees an over-read */
+	assert_non_null(rec);
+	assert_int_equal(fmt_field_text(&ff->f[0], rec, 8, &sb), -EMSGSIZE);
+	assert_int_equal(fmt_field_text(&ff->f[0], rec, 12, &sb), 0);
+	free(rec);
+	sb_free(&sb);
+	fmt_fields_free(ff);
+	btf__free(btf);
+}
+
 /* fuzz_prom: fmt_text_str / fmt_json_str of an empty string into a new
  * strbuf computed NULL + 0 (sb_reserve(sb, 0) succeeded without a buffer). */
 static void test_empty_strings(void **state)
@@ -384,6 +476,8 @@ int main(void)
 		cmocka_unit_test(test_percpu_int128_wraps),
 		cmocka_unit_test(test_percpu_negative_zero),
 		cmocka_unit_test(test_bitfield_of_offset_int),
+		cmocka_unit_test(test_exponential_types),
+		cmocka_unit_test(test_stack_id_field_size),
 		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_family_name_empty),
 		cmocka_unit_test(test_log2_bucket_inf),
