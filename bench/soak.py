@@ -975,11 +975,13 @@ def markdown(R):
     return "\n".join(out) + "\n"
 
 
-def splice(path, section):
+def splice(path, section, begin=BEGIN, end=END):
+    """Replace the text between begin and end markers in path with section (or append it); the
+    other bench scripts with marked sections (tls_scrape, wrk_load, fuzz_long) use this too."""
     text = open(path).read() if os.path.exists(path) else ""
-    if BEGIN in text and END in text:
-        a = text.index(BEGIN)
-        b = text.index(END) + len(END)
+    if begin in text and end in text:
+        a = text.index(begin)
+        b = text.index(end) + len(end)
         text = text[:a] + section.rstrip("\n") + text[b:]
     else:
         text = text.rstrip("\n") + "\n\n" + section

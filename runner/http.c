@@ -20,12 +20,10 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include <zlib.h>
-#include <sys/stat.h>
 #include <gnutls/gnutls.h>
 #include "http.h"
 #include "webconfig.h"
 #include "metrics.h"
-#include "readfile.h"
 #include "strbuf.h"
 
 /* Prometheus uses one connection; HA pairs, people and load tests more.  The
@@ -50,12 +48,15 @@ struct http_server {
 	size_t size_hint;	/* last body size: render into one allocation */
 	bool healthy, ready;	/* /-/healthy, /-/ready (relaxed atomics) */
 	bool passed;		/* the listen socket came from systemd */
-	/* --web-config: re-read when the file changes (checked at each new
-	 * connection, as exporter-toolkit reads it per connection); TLS
-	 * material is loaded once, at start */
+	/* --web-config: re-read at each new connection when the file or a file
+	 * it names changed, as exporter-toolkit reads it per connection.  A
+	 * connection keeps the configuration it started with (its TLS session
+	 * uses that one's credentials): replaced ones live on in `old` until
+	 * their last connection closes. */
 	const char *web_path;
 	struct webcfg *web;
-	struct stat web_st;
+	struct webcfg **old;
+	int n_old, cap_old;
 	bool web_warned;
 };
 
@@ -219,73 +220,138 @@ static bool user_ok(const struct http_server *s, struct MHD_Connection *c)
 	return ok;
 }
 
+/* The configuration a connection started with (its socket context). */
+static const struct webcfg *conn_web(const struct http_server *s, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci && ci->socket_context ? ci->socket_context : s->web;
+}
+
 /* The handshake already refused what GnuTLS could (see on_connection);
  * this is the check for every request, whatever the handshake did. */
 static bool client_cert_ok(const struct http_server *s, struct MHD_Connection *c)
 {
+	const struct webcfg *w = conn_web(s, c);
 	const union MHD_ConnectionInfo *ci;
 	unsigned int n = 0, status = 1;
 	gnutls_session_t sess;
 	bool has;
 
-	if (!s->web->tls || s->web->client_auth == WEBCFG_NO_CLIENT_CERT ||
-	    s->web->client_auth == WEBCFG_REQUEST_CLIENT_CERT)
+	if (!w->tls || w->client_auth == WEBCFG_NO_CLIENT_CERT || w->client_auth == WEBCFG_REQUEST_CLIENT_CERT)
 		return true;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return false;
 	sess = (gnutls_session_t)ci->tls_session;
 	has = gnutls_certificate_get_peers(sess, &n) && n;
-	if (s->web->client_auth == WEBCFG_REQUIRE_ANY_CLIENT_CERT)
+	if (w->client_auth == WEBCFG_REQUIRE_ANY_CLIENT_CERT)
 		return has;
 	if (!has)
-		return s->web->client_auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN;
+		return w->client_auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN;
 	return !gnutls_certificate_verify_peers2(sess, &status) && !status;
 }
 
-/* A new connection: re-read a changed --web-config (users, headers), and
- * make the TLS handshake itself demand and verify the client certificate
- * where the configuration says so, as Go's crypto/tls does. */
+static void web_release(struct http_server *s, struct webcfg *w)
+{
+	if (--w->refs > 0 || w == s->web)
+		return;
+	for (int i = 0; i < s->n_old; i++)
+		if (s->old[i] == w) {
+			s->old[i] = s->old[--s->n_old];
+			break;
+		}
+	webcfg_free(w);
+}
+
+/* The file or one it names changed: load it again.  TLS cannot be turned on
+ * or off without a restart (the daemon was started with or without it), so
+ * such an edit keeps the previous configuration, as a broken one does. */
+static void web_reload(struct http_server *s)
+{
+	struct webcfg *n = NULL, **grown;
+	struct rerr err = {};
+
+	if (webcfg_load(s->web_path, &n, &err)) {
+		if (!s->web_warned)
+			rwarn("%s (keeping the previous configuration)", err.msg);
+		s->web_warned = true;
+		return;
+	}
+	if (n->tls != s->web->tls) {
+		if (!s->web_warned)
+			rwarn("--web-config %s: TLS turned %s: that needs a restart (keeping the previous configuration)",
+			      s->web_path, n->tls ? "on" : "off");
+		s->web_warned = true;
+		webcfg_free(n);
+		return;
+	}
+	if (s->web->refs > 0) {
+		if (s->n_old == s->cap_old) {
+			grown = realloc(s->old, (size_t)(s->cap_old * 2 + 4) * sizeof(*s->old));
+			if (!grown) {
+				webcfg_free(n);	/* try again at the next connection */
+				return;
+			}
+			s->old = grown;
+			s->cap_old = s->cap_old * 2 + 4;
+		}
+		s->old[s->n_old++] = s->web;
+	} else {
+		webcfg_free(s->web);
+	}
+	s->web = n;
+	s->web_warned = false;
+}
+
+/* A new connection: re-read a changed --web-config, and give the TLS
+ * session the current configuration's credentials (certificate, key, client
+ * CA), versions and client-certificate policy, so a rotated certificate is
+ * served from the next connection on.  The handshake itself demands and
+ * verifies the client certificate where the configuration says so, as Go's
+ * crypto/tls does. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct http_server *s = cls;
 	const union MHD_ConnectionInfo *ci;
-	struct webcfg *n = NULL;
-	struct rerr err = {};
-	struct stat st;
+	gnutls_session_t sess;
+	struct webcfg *w;
 
-	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s->web)
+	if (!s->web)
 		return;
-	if (!stat(s->web_path, &st) && (st.st_mtim.tv_sec != s->web_st.st_mtim.tv_sec ||
-					st.st_mtim.tv_nsec != s->web_st.st_mtim.tv_nsec ||
-					st.st_size != s->web_st.st_size || st.st_ino != s->web_st.st_ino)) {
-		if (!webcfg_load(s->web_path, &n, &err)) {
-			if (n->tls != s->web->tls || (n->tls && (strcmp(n->cert_pem, s->web->cert_pem) ||
-								   strcmp(n->key_pem, s->web->key_pem))))
-				rwarn("--web-config %s: TLS settings changed: they apply when ebpfctl restarts; users "
-				      "and headers apply now", s->web_path);
-			/* TLS stays as the daemon was started */
-			n->tls = s->web->tls;
-			n->client_auth = s->web->client_auth;
-			webcfg_free(s->web);
-			s->web = n;
-			s->web_warned = false;
-		} else if (!s->web_warned) {
-			rwarn("%s (keeping the previous configuration)", err.msg);
-			s->web_warned = true;
-		}
-		s->web_st = st;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (*socket_ctx)
+			web_release(s, *socket_ctx);
+		*socket_ctx = NULL;
+		return;
 	}
-	if (!s->web->tls || s->web->client_auth < WEBCFG_REQUIRE_ANY_CLIENT_CERT)
+	if (webcfg_changed(s->web))
+		web_reload(s);
+	w = s->web;
+	w->refs++;
+	*socket_ctx = w;
+	if (!w->tls)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return;
-	if (s->web->client_auth != WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN)
-		gnutls_certificate_server_set_request((gnutls_session_t)ci->tls_session, GNUTLS_CERT_REQUIRE);
-	if (s->web->client_auth != WEBCFG_REQUIRE_ANY_CLIENT_CERT)
-		gnutls_session_set_verify_cert((gnutls_session_t)ci->tls_session, NULL, 0);
+	sess = (gnutls_session_t)ci->tls_session;
+	gnutls_credentials_set(sess, GNUTLS_CRD_CERTIFICATE, w->cred);
+	gnutls_priority_set(sess, w->prio);
+	switch (w->client_auth) {
+	case WEBCFG_NO_CLIENT_CERT:
+		gnutls_certificate_server_set_request(sess, GNUTLS_CERT_IGNORE);
+		break;
+	case WEBCFG_REQUEST_CLIENT_CERT:
+	case WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN:
+		gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUEST);
+		break;
+	default:
+		gnutls_certificate_server_set_request(sess, GNUTLS_CERT_REQUIRE);
+	}
+	if (w->client_auth == WEBCFG_VERIFY_CLIENT_CERT_IF_GIVEN || w->client_auth == WEBCFG_REQUIRE_AND_VERIFY_CLIENT_CERT)
+		gnutls_session_set_verify_cert(sess, NULL, 0);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -435,25 +501,6 @@ void http_set_health(struct http_server *s, bool healthy, bool ready)
 	__atomic_store_n(&s->ready, ready, __ATOMIC_RELAXED);
 }
 
-/* The system's CA bundle: what verifies client certificates when the web
- * configuration names no client_ca_file (as Go uses the system roots). */
-static char *system_cas(void)
-{
-	void *buf = NULL;
-	size_t len = 0;
-	char *s;
-
-	if (read_whole_file("/etc/ssl/certs/ca-certificates.crt", &buf, &len))
-		return NULL;
-	s = realloc(buf, len + 1);
-	if (!s) {
-		free(buf);
-		return NULL;
-	}
-	s[len] = '\0';
-	return s;
-}
-
 int http_start(const struct http_opts *o, struct metrics *m, struct http_server **out, struct rerr *err)
 {
 	const char *addr = o->addr ? o->addr : "(LISTEN_FDS)";
@@ -462,13 +509,14 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	sigset_t block, old;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	char prio[128];
-	char *cas = NULL;
 	int fd = o->fd, port = 0, n = 0, e;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		webcfg_free(o->web);	/* ours, whatever happens */
 		return rerr_set(err, -ENOMEM, "metrics address %s: out of memory", addr);
+	}
 	if (fd >= 0) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
@@ -476,6 +524,7 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 
 		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) || fcntl(fd, F_SETFD, FD_CLOEXEC)) {
 			e = -errno;
+			webcfg_free(o->web);
 			free(s);
 			return rerr_set(err, e, "metrics socket %s: %s", addr, strerror(-e));
 		}
@@ -485,6 +534,7 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	} else {
 		e = listen_on(addr, &fd, &port, err);
 		if (e) {
+			webcfg_free(o->web);
 			free(s);
 			return e;
 		}
@@ -497,8 +547,6 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 		flags |= MHD_USE_ITC;	/* MHD_quiesce_daemon() needs it with a polling thread */
 	s->web = o->web;
 	s->web_path = o->web_path;
-	if (s->web_path)
-		stat(s->web_path, &s->web_st);
 #define OPT(o_, v_, p_) (opt[n++] = (struct MHD_OptionItem){ (o_), (intptr_t)(v_), (void *)(p_) })
 	OPT(MHD_OPTION_LISTEN_SOCKET, fd, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT, NULL);
@@ -512,12 +560,10 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 		webcfg_priorities(s->web, prio, sizeof(prio));
 		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, s->web->cert_pem);
 		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, s->web->key_pem);
+		/* what MHD starts each session with; on_connection replaces it
+		 * (credentials, priorities, client certificates) with the current
+		 * configuration's */
 		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, prio);
-		if (s->web->client_auth != WEBCFG_NO_CLIENT_CERT) {
-			/* with a trust list MHD asks every client for a certificate */
-			cas = s->web->ca_pem ? NULL : system_cas();
-			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, s->web->ca_pem ? s->web->ca_pem : cas);
-		}
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
@@ -531,9 +577,9 @@ int http_start(const struct http_opts *o, struct metrics *m, struct http_server 
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	free(cas);	/* MHD copied the trust list into its credentials */
 	if (!s->d) {
 		close(fd);
+		webcfg_free(s->web);
 		free(s);
 		return rerr_set(err, -EIO, "metrics address %s: cannot start the HTTP server (run with -v for details)",
 				addr);
@@ -563,6 +609,11 @@ void http_stop(struct http_server *s)
 		/* joins MHD's thread and closes the listen socket */
 		MHD_stop_daemon(s->d);
 	}
+	/* MHD_stop_daemon closed every connection (their CLOSED notices
+	 * released what they held); free whatever is left regardless */
+	for (int i = 0; i < s->n_old; i++)
+		webcfg_free(s->old[i]);
+	free(s->old);
 	webcfg_free(s->web);
 	free(s);
 }

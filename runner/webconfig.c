@@ -301,12 +301,29 @@ static int parse_users(struct ld *l, const yaml_node_t *m)
 	return 0;
 }
 
+/* Remember file as it is now (before reading it: a change while we read
+ * shows as a change at the next connection, which reads it again). */
+static int note_file(struct webcfg *c, const char *file)
+{
+	struct webcfg_file *f = &c->files[c->n_files];
+
+	f->path = strdup(file);
+	if (!f->path)
+		return -ENOMEM;
+	f->err = stat(file, &f->st) ? -errno : 0;
+	c->n_files++;
+	return 0;
+}
+
 static int read_pem(struct ld *l, const char *file, const char *what, char **out)
 {
 	void *buf = NULL;
 	size_t len = 0;
-	int e = read_whole_file(file, &buf, &len);
+	int e;
 
+	if ((e = note_file(l->c, file)))
+		return e;
+	e = read_whole_file(file, &buf, &len);
 	if (e)
 		return rerr_set(l->err, e, "--web-config %s: %s %s: %s", l->path, what, file, strerror(-e));
 	*out = realloc(buf, len + 1);
@@ -318,12 +335,17 @@ static int read_pem(struct ld *l, const char *file, const char *what, char **out
 	return 0;
 }
 
-/* Load the certificate and key as the server will, so a wrong key fails now. */
+/* Load the certificate and key as the server will (so a wrong key fails
+ * now), with the trust list that verifies client certificates: the
+ * client_ca_file, or the system's roots when the configuration asks for
+ * client certificates without one (as Go uses the system roots). */
 static int check_tls(struct ld *l)
 {
 	struct webcfg *c = l->c;
 	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
 	gnutls_datum_t cert, key, ca;
+	char prios[128];
 	int e, g;
 
 	if (!l->cert_file && !l->key_file) {
@@ -344,26 +366,47 @@ static int check_tls(struct ld *l)
 		return e;
 	if (gnutls_certificate_allocate_credentials(&cred) < 0)
 		return -ENOMEM;
+	c->cred = cred;
 	cert = (gnutls_datum_t){ (unsigned char *)c->cert_pem, (unsigned int)strlen(c->cert_pem) };
 	key = (gnutls_datum_t){ (unsigned char *)c->key_pem, (unsigned int)strlen(c->key_pem) };
 	g = gnutls_certificate_set_x509_key_mem2(cred, &cert, &key, GNUTLS_X509_FMT_PEM, NULL, 0);
-	if (g < 0) {
-		gnutls_certificate_free_credentials(cred);
+	if (g < 0)
 		return fail(l, NULL, "cannot load the certificate %s with the key %s: %s", l->cert_file, l->key_file,
 			    gnutls_strerror(g));
-	}
 	if (c->ca_pem) {
 		ca = (gnutls_datum_t){ (unsigned char *)c->ca_pem, (unsigned int)strlen(c->ca_pem) };
 		g = gnutls_certificate_set_x509_trust_mem(cred, &ca, GNUTLS_X509_FMT_PEM);
-		if (g <= 0) {
-			gnutls_certificate_free_credentials(cred);
+		if (g <= 0)
 			return fail(l, NULL, "client_ca_file %s: %s", l->ca_file,
 				    g < 0 ? gnutls_strerror(g) : "no certificate in it");
-		}
+	} else if (c->client_auth != WEBCFG_NO_CLIENT_CERT) {
+		/* no roots (g == 0) is not an error: RequireAndVerify then refuses everyone */
+		g = gnutls_certificate_set_x509_system_trust(cred);
+		(void)g;
 	}
-	gnutls_certificate_free_credentials(cred);
+	webcfg_priorities(c, prios, sizeof(prios));
+	if (gnutls_priority_init(&prio, prios, NULL) < 0)
+		return fail(l, NULL, "tls_server_config: GnuTLS refuses the priorities %s", prios);
+	c->prio = prio;
 	c->tls = true;
 	return 0;
+}
+
+bool webcfg_changed(const struct webcfg *c)
+{
+	for (int i = 0; i < c->n_files; i++) {
+		const struct webcfg_file *f = &c->files[i];
+		struct stat st;
+		int e = stat(f->path, &st) ? -errno : 0;
+
+		if (e != f->err)
+			return true;
+		if (!e && (st.st_ino != f->st.st_ino || st.st_dev != f->st.st_dev || st.st_size != f->st.st_size ||
+			   st.st_mtim.tv_sec != f->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec ||
+			   st.st_ctim.tv_sec != f->st.st_ctim.tv_sec || st.st_ctim.tv_nsec != f->st.st_ctim.tv_nsec))
+			return true;
+	}
+	return false;
 }
 
 int webcfg_load(const char *path, struct webcfg **out, struct rerr *err)
@@ -378,18 +421,24 @@ int webcfg_load(const char *path, struct webcfg **out, struct rerr *err)
 	int e;
 
 	*out = NULL;
+	l.c = calloc(1, sizeof(*l.c));
+	if (!l.c || note_file(l.c, path)) {
+		webcfg_free(l.c);
+		return rerr_set(err, -ENOMEM, "--web-config %s: out of memory", path);
+	}
 	e = read_whole_file(path, &text, &len);
-	if (e)
+	if (e) {
+		webcfg_free(l.c);
 		return rerr_set(err, e, "--web-config %s: %s", path, strerror(-e));
+	}
 	slash = strrchr(path, '/');
 	if (slash)
 		snprintf(l.dir, sizeof(l.dir), "%.*s", (int)(slash - path), path);
 	if (slash == path)
 		strcpy(l.dir, "/");
-	l.c = calloc(1, sizeof(*l.c));
-	if (!l.c || !yaml_parser_initialize(&parser)) {
+	if (!yaml_parser_initialize(&parser)) {
 		free(text);
-		free(l.c);
+		webcfg_free(l.c);
 		return rerr_set(err, -ENOMEM, "--web-config %s: out of memory", path);
 	}
 	yaml_parser_set_input_string(&parser, text, len);
@@ -398,7 +447,7 @@ int webcfg_load(const char *path, struct webcfg **out, struct rerr *err)
 			     parser.problem ? parser.problem : "syntax error");
 		yaml_parser_delete(&parser);
 		free(text);
-		free(l.c);
+		webcfg_free(l.c);
 		return e;
 	}
 	l.doc = &doc;
@@ -458,6 +507,12 @@ void webcfg_free(struct webcfg *c)
 	free(c->cert_pem);
 	free(c->key_pem);
 	free(c->ca_pem);
+	if (c->cred)
+		gnutls_certificate_free_credentials(c->cred);
+	if (c->prio)
+		gnutls_priority_deinit(c->prio);
+	for (int i = 0; i < c->n_files; i++)
+		free(c->files[i].path);
 	free(c);
 }
 

@@ -28,14 +28,15 @@ def sh(*args, **kw):
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    """A CA, a server certificate for 127.0.0.1, a client certificate, and one from another CA."""
+    """A CA, two server certificates for 127.0.0.1, a client certificate, and one from another CA."""
     d = tmp_path_factory.mktemp("pki")
     ext = d / "ext"
     ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     for ca in ("ca", "other-ca"):
         sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / f"{ca}.key", "-out",
            d / f"{ca}.crt", "-days", "2", "-subj", f"/CN={ca}")
-    for name, ca, extra in (("srv", "ca", ["-extfile", ext]), ("cli", "ca", []), ("rogue", "other-ca", [])):
+    for name, ca, extra in (("srv", "ca", ["-extfile", ext]), ("srv2", "ca", ["-extfile", ext]), ("cli", "ca", []),
+                            ("rogue", "other-ca", [])):
         sh("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", d / f"{name}.key", "-out",
            d / f"{name}.csr", "-subj", f"/CN={name}")
         sh("openssl", "x509", "-req", "-in", d / f"{name}.csr", "-CA", d / f"{ca}.crt", "-CAkey", d / f"{ca}.key",
@@ -211,6 +212,88 @@ def test_changed_file_applies_to_new_connections(tmp_path, server):
     assert rc == 0
     warns = [l for l in err.splitlines() if l.startswith("warning:")]
     assert len(warns) == 1 and "keeping the previous configuration" in warns[0], err
+
+
+def served_cert(port):
+    """The certificate the server presents on a new connection (DER), unverified."""
+    import ssl
+    return ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate(("127.0.0.1", port), timeout=deadline(10)))
+
+
+def der(path):
+    import ssl
+    return ssl.PEM_cert_to_DER_cert(open(path).read())
+
+
+def test_rotated_certificate_is_served_on_new_connections(pki, tmp_path, server):
+    """DESIGN.md section 11: the file is re-read for each new connection, as exporter-toolkit does, and so
+    are the files it names: cert-manager rotating a Secret (a symlink swap in the pod) or a script
+    rewriting the certificate in place is served from the next connection on, with no restart.  A
+    connection open across the rotation keeps working with what it negotiated; a broken rotation or
+    turning TLS off keeps the previous configuration, with one warning each."""
+    import http.client
+    import ssl
+    # a Kubernetes Secret volume: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>
+    for gen, name in (("..g1", "srv"), ("..g2", "srv2")):
+        (tmp_path / gen).mkdir()
+        shutil.copy(pki / f"{name}.crt", tmp_path / gen / "tls.crt")
+        shutil.copy(pki / f"{name}.key", tmp_path / gen / "tls.key")
+    os.symlink("..g1", tmp_path / "..data")
+    for f in ("tls.crt", "tls.key"):
+        os.symlink(f"..data/{f}", tmp_path / f)
+    shutil.copy(pki / "ca.crt", tmp_path / "clients.crt")
+    cfg = write(tmp_path, "web.yml", "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"
+                                     "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: clients.crt\n")
+    assert promtool_ok(cfg)
+    s = server(cfg)
+    ca = ["--cacert", f"{pki}/ca.crt"]
+    cli = ["--cert", f"{pki}/cli.crt", "--key", f"{pki}/cli.key"]
+    rogue = ["--cert", f"{pki}/rogue.crt", "--key", f"{pki}/rogue.key"]
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "200"
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    ctx.load_cert_chain(str(pki / "cli.crt"), str(pki / "cli.key"))
+    kept = http.client.HTTPSConnection("127.0.0.1", s.port, context=ctx, timeout=deadline(10))
+    kept.request("GET", "/-/ready")
+    assert kept.getresponse().read() and kept.sock.getpeercert(binary_form=True) == der(pki / "srv.crt")
+    # the Secret is updated: the symlink swapped atomically, web.yml untouched
+    os.symlink("..g2", tmp_path / "..data.new")
+    os.rename(tmp_path / "..data.new", tmp_path / "..data")
+    assert served_cert(s.port) == der(pki / "srv2.crt")
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "200"
+    # the connection from before still answers, on the certificate it negotiated
+    kept.request("GET", "/-/ready")
+    r = kept.getresponse()
+    assert r.status == 200 and r.read() and kept.sock.getpeercert(binary_form=True) == der(pki / "srv.crt")
+    kept.close()
+    # rewritten in place: the trust list for client certificates, then the certificate itself
+    shutil.copy(pki / "other-ca.crt", tmp_path / "clients.crt")
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "000"
+    assert curl(s.port, "/metrics", *ca, *rogue)[1] == "200"
+    shutil.copy(pki / "ca.crt", tmp_path / "clients.crt")
+    shutil.copy(pki / "srv.crt", tmp_path / "..g2" / "tls.crt")
+    shutil.copy(pki / "srv.key", tmp_path / "..g2" / "tls.key")
+    assert served_cert(s.port) == der(pki / "srv.crt")
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "200"
+    # a certificate whose key does not match: the previous pair stays, one warning
+    shutil.copy(pki / "srv2.crt", tmp_path / "..g2" / "tls.crt")
+    for _ in range(3):
+        assert served_cert(s.port) == der(pki / "srv.crt")
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "200"
+    # fixed: served at once
+    shutil.copy(pki / "srv2.key", tmp_path / "..g2" / "tls.key")
+    assert served_cert(s.port) == der(pki / "srv2.crt")
+    # TLS turned off in the file: that needs a restart; TLS goes on as before, one warning
+    cfg.write_text("basic_auth_users: {}\n")
+    for _ in range(2):
+        assert served_cert(s.port) == der(pki / "srv2.crt")
+    assert curl(s.port, "/metrics", *ca, *cli)[1] == "200"
+    assert curl(s.port, "/metrics", scheme="http")[1] != "200"
+    rc, err = s.stop()
+    assert rc == 0, err
+    warns = [ln for ln in err.splitlines() if ln.startswith("warning:")]
+    assert len(warns) == 2, err
+    assert "cannot load the certificate" in warns[0] and "keeping the previous configuration" in warns[0], warns
+    assert "TLS turned off: that needs a restart (keeping the previous configuration)" in warns[1], warns
 
 
 # --- bad files: one error line at start, exit 1, nothing loaded; promtool agrees -------------
