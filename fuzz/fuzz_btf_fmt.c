@@ -38,6 +38,7 @@
 static const char *const names[] = {
 	"", "x", "a", "b", "pid", "tgid", "__pad", "__x", "char", "signed char", "unsigned char", "_Bool", "int",
 	"ipv4_addr", "ipv6_addr", "duration", "ktime", "errno_code", "signal_num", "stack_id", "comm", "le",
+	"ksym", "syscall_nr", "ifindex", "cgroup_id", "user_id", "net_port",
 	"a\"b\\c\nd", "\xc3\xa9t\xc3\xa9", "\xff\xfe", "key", "value", "cpu", "u64", "__u32",
 };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
@@ -82,10 +83,33 @@ static size_t stack_resolver(void *ctx, const struct btf *btf, int64_t id, uint3
 	return n;
 }
 
+/* what runner/names.c gives: none, a short name, one with bytes that need
+ * escaping (quote, backslash, newline, invalid UTF-8), or the longest it
+ * writes (size - 1) */
+static size_t name_resolver(void *ctx, int kind, uint64_t v, char *buf, size_t size)
+{
+	static const char odd[] = "/a\"b\\c\nd\xff\xc3";
+
+	switch (v % 4) {
+	case 0:
+		return 0;
+	case 1:
+		return (size_t)snprintf(buf, size, "%s", kind == FMT_NAME_KSYM ? "vfs_read+0x1a" : "lo");
+	case 2:
+		snprintf(buf, size, "%s", odd);
+		return strlen(buf);
+	default:
+		memset(buf, v & 8 ? '"' : '\x80', size - 1);
+		buf[size - 1] = '\0';
+		return size - 1;
+	}
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	libbpf_set_print(NULL);
 	fmt_set_stack_resolver(stack_resolver, NULL);
+	fmt_set_name_resolver(name_resolver, NULL);
 	fmt_set_ktime_offset(1700000000000000000LL);
 	fz_silent();
 	return 0;

@@ -95,4 +95,63 @@ typedef int signal_num;
  */
 typedef long long stack_id;
 
+/*
+ * A kernel address (a function pointer, bpf_get_func_ip(), a kprobe's
+ * PT_REGS_IP).  8 bytes, an integer type.
+ *   JSON "vfs_read+0x1a" (always a string), label vfs_read+0x1a: the
+ *   nearest text symbol of <host_root>/proc/kallsyms, "sym" at the symbol
+ *   itself, "sym+0x10 [mod]" in a module; "0xffffffff81000000" when no
+ *   symbol covers it or kallsyms hides addresses (kernel.kptr_restrict).
+ */
+typedef unsigned long long ksym;
+
+/*
+ * A system call number (a raw_syscalls:sys_enter "id", ctx->args of a
+ * syscall tracepoint's __syscall_nr).  Any integer or enum size works.
+ *   JSON "openat", label openat: the x86_64 name (the table of Linux 6.17;
+ *   other architectures have none yet); negative and unknown numbers render
+ *   as the plain number.
+ */
+typedef long syscall_nr;
+
+/*
+ * A network interface index (skb->ifindex, ctx->ingress_ifindex).  Any
+ * integer size works.
+ *   JSON "eth0", label eth0: the name in ebpfctl's network namespace
+ *   (if_nameindex; the host's on a node); 0 and unknown indexes render as
+ *   the plain number.  Renames show within 10 s.
+ */
+typedef unsigned int ifindex;
+
+/*
+ * A cgroup v2 id (bpf_get_current_cgroup_id(), bpf_skb_cgroup_id()).
+ * 8 bytes, an integer type.
+ *   JSON "/system.slice/ssh.service", label /system.slice/ssh.service: the
+ *   cgroup's path relative to the cgroup v2 root ("/" for the root), found
+ *   by walking the hierarchy under --host-root (an id is the inode number
+ *   of its directory); a cgroup created later is found at its first
+ *   appearance (the tree is walked again at most once a second); unknown
+ *   ids (removed cgroups, cgroup v1 ids) render as the plain number.
+ *   Paths longer than 1023 bytes are cut.
+ */
+typedef unsigned long long cgroup_id;
+
+/*
+ * A user id (bpf_get_current_uid_gid() & 0xffffffff, inode i_uid).  Any
+ * integer size works.
+ *   JSON "root", label root: the first name <host_root>/etc/passwd gives
+ *   that uid (not NSS: in a container the node's users are the host's
+ *   file; re-read within 10 s of a change); unknown ids render as the plain
+ *   number.
+ */
+typedef unsigned int user_id;
+
+/*
+ * A TCP/UDP port in network byte order, as the kernel stores it
+ * (sk->__sk_common.skc_dport, a udphdr's dest).  2 bytes, an integer type.
+ *   JSON 443 (a number), label 443: converted to host order.  For a port
+ *   already in host order (skc_num) use a plain integer.
+ */
+typedef unsigned short net_port;
+
 #endif /* EBPFCTL_SOLO_TYPES_H */

@@ -49,6 +49,9 @@ enum op_code {
 	OP_ENUM,		/* enum table a */
 	OP_PTR,
 	OP_IPV4, OP_IPV6, OP_DUR, OP_KTIME, OP_ERRNO, OP_SIGNAL, OP_STACK,
+	OP_NAME,		/* ksym, ifindex, cgroup_id, user_id: b = enum fmt_name_kind */
+	OP_SYSCALL,		/* syscall_nr */
+	OP_PORT,		/* net_port: u16 in network order */
 	OP_LOOP,		/* array: a elements, b bytes apart; body follows */
 	OP_NEXT,		/* end of the body of the LOOP at index a */
 };
@@ -125,6 +128,21 @@ void fmt_set_stack_resolver(fmt_stack_fn fn, void *ctx)
 	stack_ctx = ctx;
 }
 
+static fmt_name_fn name_fn;
+static void *name_ctx;
+static unsigned int names_compiled;	/* bit k: a plan with a kind-k name was made */
+
+bool fmt_uses_name(enum fmt_name_kind kind)
+{
+	return __atomic_load_n(&names_compiled, __ATOMIC_RELAXED) & (1u << kind);
+}
+
+void fmt_set_name_resolver(fmt_name_fn fn, void *ctx)
+{
+	name_fn = fn;
+	name_ctx = ctx;
+}
+
 static int64_t ktime_offset;
 
 void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns)
@@ -135,12 +153,16 @@ void fmt_set_ktime_offset(int64_t realtime_minus_monotonic_ns)
 /* ------------------------------------------------------------------------ */
 /* Special types (include/solo_types.h)                                     */
 
-enum special { SP_NONE, SP_IPV4, SP_IPV6, SP_DUR, SP_KTIME, SP_ERRNO, SP_SIGNAL, SP_STACK };
+enum special {
+	SP_NONE, SP_IPV4, SP_IPV6, SP_DUR, SP_KTIME, SP_ERRNO, SP_SIGNAL, SP_STACK,
+	SP_KSYM, SP_SYSCALL, SP_IFINDEX, SP_CGROUP, SP_USER, SP_PORT,
+};
 
 static const struct {
 	const char *name;
 	enum special sp;
 	uint32_t size;		/* 0: any integer or enum of 1/2/4/8 bytes */
+	bool int_only;		/* with a size: an integer or enum of that size */
 } specials[] = {
 	{ "ipv4_addr", SP_IPV4, 4 },
 	{ "ipv6_addr", SP_IPV6, 16 },
@@ -149,7 +171,29 @@ static const struct {
 	{ "errno_code", SP_ERRNO, 0 },
 	{ "signal_num", SP_SIGNAL, 0 },
 	{ "stack_id", SP_STACK, 0 },
+	{ "ksym", SP_KSYM, 8, true },
+	{ "syscall_nr", SP_SYSCALL, 0 },
+	{ "ifindex", SP_IFINDEX, 0 },
+	{ "cgroup_id", SP_CGROUP, 8, true },
+	{ "user_id", SP_USER, 0 },
+	{ "net_port", SP_PORT, 2, true },
 };
+
+#ifdef __x86_64__
+#include "syscall_names.h"
+#define SYSCALL_NAMES syscall_names_x86_64
+#define N_SYSCALL_NAMES (sizeof(syscall_names_x86_64) / sizeof(syscall_names_x86_64[0]))
+#else
+#define SYSCALL_NAMES ((const char *const *)NULL)
+#define N_SYSCALL_NAMES 0
+#endif
+
+/* x86_64 syscall names (the table of the running architecture; other
+ * architectures have none yet and show numbers) */
+static const char *syscall_name(__int128 v)
+{
+	return v >= 0 && v < (__int128)N_SYSCALL_NAMES ? SYSCALL_NAMES[(size_t)v] : NULL;
+}
 
 #define E(x) [x] = #x
 /* Host errno.h numbering (the kernel's for this architecture); aliases
@@ -1069,6 +1113,35 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 			return PUT_LIT(w, "[]");
 		return w + n;
 	}
+	case OP_NAME: {
+		char buf[FMT_NAME_MAX];
+		uint64_t u = (uint64_t)ld_val(op, q);
+		size_t n = name_fn ? name_fn(name_ctx, (int)op->b, u, buf, sizeof(buf)) : 0;
+
+		if (!n && op->b == FMT_NAME_KSYM) {
+			/* no symbols known: the address, as a string still */
+			if (!text)
+				*w++ = '"';
+			w = PUT_LIT(w, "0x");
+			w = put_hex64(w, u);
+			if (!text)
+				*w++ = '"';
+			return w;
+		}
+		if (!n)
+			return put_int(w, op, q);
+		if (text)
+			return put_text_str(w, (const uint8_t *)buf, n);
+		*w++ = '"';
+		w = put_json_str(w, (const uint8_t *)buf, n);
+		*w++ = '"';
+		return w;
+	}
+	case OP_SYSCALL:
+		name = syscall_name(ld_val(op, q));
+		return name ? put_named(w, name, text) : put_int(w, op, q);
+	case OP_PORT:
+		return put_u64(w, (uint16_t)(q[0] << 8 | q[1]));
 	}
 	return w;
 }
@@ -1349,7 +1422,8 @@ static enum special pick_special(const struct rtype *r, int64_t size)
 		for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++) {
 			if (specials[i].sp != r->sp[k])
 				continue;
-			if (specials[i].size ? size == specials[i].size : int_like(r->t))
+			if (specials[i].size ? size == specials[i].size && (!specials[i].int_only || int_like(r->t))
+					     : int_like(r->t))
 				return r->sp[k];
 		}
 	}
@@ -1671,6 +1745,32 @@ static int compile_special(struct cc *c, enum special sp, const struct rtype *r,
 			c->reads_pid = true;
 		}
 		return add_leaf(c, &op, false, STACK_MAX_OUT, max);
+	case SP_KSYM:
+	case SP_IFINDEX:
+	case SP_CGROUP:
+	case SP_USER:
+		err = int_op(&op, bit_off, r->t->size * 8, 0);
+		if (err)
+			return err;
+		op.code = OP_NAME;
+		op.b = sp == SP_KSYM ? FMT_NAME_KSYM : sp == SP_IFINDEX ? FMT_NAME_IFINDEX
+			: sp == SP_CGROUP ? FMT_NAME_CGROUP : FMT_NAME_USER;
+		__atomic_fetch_or(&names_compiled, 1u << op.b, __ATOMIC_RELAXED);
+		/* a name of at most FMT_NAME_MAX - 1 bytes, JSON-escaped, quoted */
+		return add_leaf(c, &op, false, 2 + 6 * (FMT_NAME_MAX - 1), max);
+	case SP_SYSCALL:
+		err = int_op(&op, bit_off, r->t->size * 8,
+			     btf_is_int(r->t) ? btf_int_encoding(r->t) & BTF_INT_SIGNED : btf_kflag(r->t));
+		if (err)
+			return err;
+		op.code = OP_SYSCALL;
+		return add_leaf(c, &op, false, 40, max);
+	case SP_PORT:
+		err = int_op(&op, bit_off, 16, 0);
+		if (err)
+			return err;
+		op.code = OP_PORT;
+		return add_leaf(c, &op, false, 5, max);
 	default:
 		return -EINVAL;
 	}
@@ -2028,8 +2128,12 @@ static enum fmt_field_kind op_kind(const struct fmt_op *op)
 	case OP_PTR: case OP_IPV4: case OP_IPV6: case OP_KTIME: case OP_STACK:
 	case OP_TEXT: case OP_LOOP: case OP_NEXT:
 		return FMT_F_OTHER;
+	case OP_NAME:
+		return op->b == FMT_NAME_KSYM ? FMT_F_OTHER : FMT_F_INT;
 	default:
-		return FMT_F_INT;	/* ints, bitfields, bool, enum, errno, signal, duration */
+		/* ints, bitfields, bool, enum, errno, signal, duration, syscall_nr,
+		 * ifindex, cgroup_id, user_id, net_port */
+		return FMT_F_INT;
 	}
 }
 
@@ -2227,7 +2331,7 @@ int fmt_field_num(const struct fmt_field *f, const void *rec, size_t len, uint64
 			*d = x;
 		return 0;
 	}
-	v = op->code == OP_DUR ? (int64_t)ld64(q) : ld_val(op, q);
+	v = op->code == OP_DUR ? (int64_t)ld64(q) : op->code == OP_PORT ? (q[0] << 8 | q[1]) : ld_val(op, q);
 	if (u)
 		*u = (uint64_t)v;
 	if (d) {

@@ -79,6 +79,21 @@ typedef size_t (*fmt_stack_fn)(void *ctx, const struct btf *btf, int64_t id, uin
 			       size_t room);
 void fmt_set_stack_resolver(fmt_stack_fn fn, void *ctx);
 
+/* `ksym`, `ifindex`, `cgroup_id` and `user_id` members are named by the
+ * runner (runner/names.c): fn writes the name of v (NUL-terminated, at most
+ * size - 1 bytes) into buf and returns its length, 0 when v has no name.
+ * Named values render as JSON strings (escaped) and label text; unnamed
+ * ones as the number, except ksym, which is then "0x..." hex.  No resolver
+ * set: the same as no name.  Called from the event and the scrape thread. */
+enum fmt_name_kind { FMT_NAME_KSYM, FMT_NAME_IFINDEX, FMT_NAME_CGROUP, FMT_NAME_USER };
+#define FMT_NAME_MAX 1024	/* longer names (deep cgroup paths) are cut */
+typedef size_t (*fmt_name_fn)(void *ctx, int kind, uint64_t v, char *buf, size_t size);
+void fmt_set_name_resolver(fmt_name_fn fn, void *ctx);
+/* True once any plan with a name of this kind has been made in this process
+ * (the runner then reads kallsyms before dropping CAP_SYSLOG, and keeps
+ * CAP_DAC_READ_SEARCH for cgroup ids). */
+bool fmt_uses_name(enum fmt_name_kind kind);
+
 /* Small writers shared with the line writer and the metrics renderer. */
 /* Go's time.Duration.String() text of ns: "1.5ms", "1h2m3.5s", "-1.5µs". */
 void fmt_duration(struct strbuf *out, int64_t ns);

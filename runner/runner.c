@@ -30,6 +30,7 @@
 #include "output.h"
 #include "readfile.h"
 #include "privs.h"
+#include "names.h"
 #include "progstats.h"
 #include "runner.h"
 #include "stackfmt.h"
@@ -147,6 +148,7 @@ struct runner {
 	struct http_server *http;
 	struct webcfg *web;		/* --web-config, until the server takes it */
 	struct stackfmt *stacks;	/* when an object has a STACK_TRACE map */
+	struct names *names;		/* ksym, ifindex, cgroup_id, user_id members */
 	char host_btf[PATH_MAX];	/* <host_root>/sys/kernel/btf/vmlinux, or "" */
 	const struct export_map **folded;	/* --folded: the stack counter maps */
 	int n_folded;
@@ -979,6 +981,8 @@ static void cleanup(struct runner *r)
 		loss_free(&r->objs[i].loss);	/* loss accounting: after the last reader */
 	fmt_set_stack_resolver(NULL, NULL);
 	stackfmt_free(r->stacks);
+	fmt_set_name_resolver(NULL, NULL);
+	names_free(r->names);
 	free(r->folded);
 	for (int i = 0; i < r->n_objs; i++)
 		bpf_object__close(r->objs[i].obj);
@@ -1245,14 +1249,16 @@ static int drop_privileges(struct runner *r)
 		.net_admin = tgt_has_tc_filters(&r->tgts),
 		.sys_admin = r->tracefs_mount != NULL,
 		.sys_ptrace = r->stacks != NULL,
-		.syslog = r->stacks != NULL,
+		.syslog = r->stacks != NULL || fmt_uses_name(FMT_NAME_KSYM),
 		.dac_override = r->opts->folded_path != NULL,
-		.dac_read_search = r->opts->web_config != NULL,
+		.dac_read_search = r->opts->web_config != NULL || fmt_uses_name(FMT_NAME_CGROUP),
 	};
 
 	/* stack frames: kallsyms is read now, while its addresses are visible */
 	if (r->stacks)
 		stackfmt_preload(r->stacks);
+	if (fmt_uses_name(FMT_NAME_KSYM))
+		names_preload_ksym(r->names);
 	return privs_drop(r->opts->caps_keep, &need, r->err);
 }
 
@@ -1392,6 +1398,12 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		.attach = r.attach,
 		.n_attach = opts->n_attach,
 	};
+	e = names_new(opts->host_root, &r.names);
+	if (e) {
+		rerr_set(err, e, "out of memory");
+		goto out;
+	}
+	fmt_set_name_resolver(names_resolve, r.names);
 	r.n_objs = opts->n_objects;
 	for (int i = 0; i < r.n_objs; i++) {
 		struct robj *o = &r.objs[i];

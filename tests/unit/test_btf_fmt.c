@@ -1042,6 +1042,111 @@ static void test_specials_in_struct(void **state)
 	btf__free(btf);
 }
 
+/* The runner's names (runner/names.c) stand-in: a few known values. */
+static size_t fake_names(void *ctx, int kind, uint64_t v, char *buf, size_t size)
+{
+	static const struct {
+		int kind;
+		uint64_t v;
+		const char *name;
+	} known[] = {
+		{ FMT_NAME_KSYM, 0xffffffff81000010ULL, "vfs_read+0x10" },
+		{ FMT_NAME_IFINDEX, 1, "lo" },
+		{ FMT_NAME_CGROUP, 7, "/system.slice/a \"b\"\n.service" },
+		{ FMT_NAME_CGROUP, 1, "/" },
+		{ FMT_NAME_USER, 0, "root" },
+		{ FMT_NAME_USER, 65534, "nobody" },
+	};
+
+	(void)ctx;
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+		if (known[i].kind == kind && known[i].v == v) {
+			snprintf(buf, size, "%s", known[i].name);
+			return strlen(buf);
+		}
+	return 0;
+}
+
+/* The special types named from the system, syscall_nr and net_port: JSON and label text of
+ * each, named and unnamed, and the types that do not qualify (wrong size, not an integer). */
+static void test_system_names(void **state)
+{
+	struct ids t;
+	struct btf *btf = base_btf(&t);
+	int notint = btf__add_struct(btf, "eight", 8);
+	const struct {
+		const char *type;
+		int base;
+		uint64_t v;
+		const char *json, *text;
+	} cases[] = {
+		{ "ksym", t.u64, 0xffffffff81000010ULL, "\"vfs_read+0x10\"", "vfs_read+0x10" },
+		{ "ksym", t.u64, 0x1234, "\"0x1234\"", "0x1234" },
+		{ "ksym", t.u32, 7, "7", "7" },				/* not 8 bytes: a number */
+		{ "ksym", notint, 5, "{\"x\":5}", NULL },		/* not an integer */
+		{ "syscall_nr", t.s64, 257, "\"openat\"", "openat" },
+		{ "syscall_nr", t.s32, 0, "\"read\"", "read" },
+		{ "syscall_nr", t.u16, 59, "\"execve\"", "execve" },
+		{ "syscall_nr", t.s64, 462, "\"mseal\"", "mseal" },	/* newer than the 6.1 headers */
+		{ "syscall_nr", t.s64, (uint64_t)-1, "-1", "-1" },
+		{ "syscall_nr", t.s64, 100000, "100000", "100000" },
+		{ "ifindex", t.u32, 1, "\"lo\"", "lo" },
+		{ "ifindex", t.s32, 0, "0", "0" },
+		{ "ifindex", t.u32, 99, "99", "99" },
+		{ "cgroup_id", t.u64, 7, "\"/system.slice/a \\\"b\\\"\\n.service\"", "/system.slice/a \"b\"\n.service" },
+		{ "cgroup_id", t.u64, 1, "\"/\"", "/" },
+		{ "cgroup_id", t.u64, 8, "8", "8" },
+		{ "cgroup_id", t.u32, 7, "7", "7" },			/* not 8 bytes */
+		{ "user_id", t.u32, 0, "\"root\"", "root" },
+		{ "user_id", t.u32, 65534, "\"nobody\"", "nobody" },
+		{ "user_id", t.u32, 1000, "1000", "1000" },
+		{ "net_port", t.u16, 0xbb01, "443", "443" },		/* bytes 01 bb */
+		{ "net_port", t.u16, 0, "0", "0" },
+		{ "net_port", t.u16, 0xffff, "65535", "65535" },
+		{ "net_port", t.u32, 0xbb01, "47873", "47873" },	/* not 2 bytes: the plain number */
+	};
+
+	btf__add_field(btf, "x", t.u64, 0, 0);
+	fmt_set_name_resolver(fake_names, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int id = btf__add_typedef(btf, cases[i].type, cases[i].base);
+		struct fmt_fields *ff = NULL;
+		uint64_t v = cases[i].v;
+
+		assert_true(id > 0);
+		if (strcmp(json(btf, id, &v, 8), cases[i].json)) {
+			print_error("case %zu (%s = %#llx): JSON %s, want %s\n", i, cases[i].type,
+				    (unsigned long long)v, sb_cstr(&sb), cases[i].json);
+			fail();
+		}
+		if (!cases[i].text)
+			continue;
+		assert_int_equal(fmt_fields_new(btf, (uint32_t)id, &ff), 0);
+		assert_int_equal(ff->n, 1);
+		sb_reset(&sb);
+		assert_int_equal(fmt_field_text(&ff->f[0], &v, 8, &sb), 0);
+		if (strcmp(sb_cstr(&sb), cases[i].text)) {
+			print_error("case %zu (%s): text %s, want %s\n", i, cases[i].type, sb_cstr(&sb), cases[i].text);
+			fail();
+		}
+		fmt_fields_free(ff);
+	}
+	/* without a resolver: ksym is hex, the others numbers; syscall_nr and net_port need none */
+	fmt_set_name_resolver(NULL, NULL);
+	{
+		uint64_t v = 1;
+
+		EXPECT_JSON(btf, btf__add_typedef(btf, "ifindex", t.u32), &v, 4, "1");
+		EXPECT_JSON(btf, btf__add_typedef(btf, "user_id", t.u32), &v, 4, "1");
+		v = 0xffffffff81000010ULL;
+		EXPECT_JSON(btf, btf__add_typedef(btf, "ksym", t.u64), &v, 8, "\"0xffffffff81000010\"");
+		v = 2;
+		EXPECT_JSON(btf, btf__add_typedef(btf, "syscall_nr", t.u32), &v, 4, "\"open\"");
+	}
+	assert_true(fmt_uses_name(FMT_NAME_KSYM) && fmt_uses_name(FMT_NAME_CGROUP));
+	btf__free(btf);
+}
+
 /* ---------------------------------------------------------------------- */
 
 static void test_lengths(void **state)
@@ -1585,6 +1690,7 @@ static void random_types(struct btf *btf, int n)
 {
 	static const char *const names[] = {
 		"ipv4_addr", "ipv6_addr", "duration", "ktime", "errno_code", "signal_num",
+		"ksym", "syscall_nr", "ifindex", "cgroup_id", "user_id", "net_port",
 		"char", "signed char", "x", "__y", "",
 	};
 	static const size_t isz[] = { 1, 2, 4, 8, 16 };
@@ -1752,6 +1858,7 @@ int main(void)
 		cmocka_unit_test(test_rfc3339_ktime),
 		cmocka_unit_test(test_errno_signal),
 		cmocka_unit_test(test_specials_in_struct),
+		cmocka_unit_test(test_system_names),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_nested_loops),
