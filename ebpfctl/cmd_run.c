@@ -62,6 +62,11 @@ static const char run_help[] =
 "                            run: ebpfctl_program_runs_total and\n"
 "                            ebpfctl_program_run_seconds_total; with\n"
 "                            --duration, each program's cost at exit\n"
+"  --enrich                  container context: events and label sets with a\n"
+"                            cgroup_id member gain container_id,\n"
+"                            container_name, pod and namespace (from the\n"
+"                            cgroup path and the runtime's files under\n"
+"                            --host-root; no API server)\n"
 "  --folded FILE             write counter maps keyed by stack ids as folded\n"
 "                            stacks (flame graph input), every --interval\n"
 "                            and at exit\n"
@@ -110,6 +115,7 @@ enum {
 	OPT_ATTACH,
 	OPT_SAMPLE_FREQ,
 	OPT_BPF_STATS,
+	OPT_ENRICH,
 	OPT_FOLDED,
 	OPT_LOAD_ONLY,
 	OPT_HOST_ROOT,
@@ -134,6 +140,7 @@ static const struct option long_opts[] = {
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "sample-freq", required_argument, NULL, OPT_SAMPLE_FREQ },
 	{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+	{ "enrich", no_argument, NULL, OPT_ENRICH },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
 	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
@@ -437,6 +444,9 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 	}
 	case OPT_BPF_STATS:
 		o->bpf_stats = true;
+		break;
+	case OPT_ENRICH:
+		o->enrich = true;
 		break;
 	case OPT_FOLDED:
 		if (!*val)

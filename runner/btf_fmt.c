@@ -23,6 +23,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "btf_fmt.h"
+#include "enrich.h"
 
 /* Nesting of structs and arrays; clang output never comes near it, and it
  * bounds recursion and the walker's loop stack on malformed BTF. */
@@ -52,6 +53,8 @@ enum op_code {
 	OP_NAME,		/* ksym, ifindex, cgroup_id, user_id: b = enum fmt_name_kind */
 	OP_SYSCALL,		/* syscall_nr */
 	OP_PORT,		/* net_port: u16 in network order */
+	OP_ENRICH,		/* --enrich: ,"container_id":... of the cgroup id at off */
+	OP_ENRICH_FIELD,	/* one of them as a field (b: 0 id, 1 name, 2 pod, 3 namespace) */
 	OP_LOOP,		/* array: a elements, b bytes apart; body follows */
 	OP_NEXT,		/* end of the body of the LOOP at index a */
 };
@@ -141,6 +144,25 @@ void fmt_set_name_resolver(fmt_name_fn fn, void *ctx)
 {
 	name_fn = fn;
 	name_ctx = ctx;
+}
+
+static fmt_enrich_fn enrich_fn;
+static void *enrich_ctx;
+
+void fmt_set_enricher(fmt_enrich_fn fn, void *ctx)
+{
+	enrich_fn = fn;
+	enrich_ctx = ctx;
+}
+
+static const char *const enrich_keys[4] = { "container_id", "container_name", "pod", "namespace" };
+/* worst case of one value: quoted, every byte escaped */
+#define ENRICH_VAL_MAX (2 + 6 * (ENRICH_NAME_MAX - 1))
+#define ENRICH_JSON_MAX (4 * (ENRICH_VAL_MAX + 20))
+
+static const char *enrich_val(const struct enrich_info *ci, uint32_t which)
+{
+	return which == 0 ? ci->id : which == 1 ? ci->name : which == 2 ? ci->pod : ci->ns;
 }
 
 static int64_t ktime_offset;
@@ -1142,6 +1164,34 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 		return name ? put_named(w, name, text) : put_int(w, op, q);
 	case OP_PORT:
 		return put_u64(w, (uint16_t)(q[0] << 8 | q[1]));
+	case OP_ENRICH:
+	case OP_ENRICH_FIELD: {
+		struct enrich_info ci;
+		bool known = enrich_fn && enrich_fn(enrich_ctx, ld64(q), &ci);
+
+		if (op->code == OP_ENRICH_FIELD) {
+			const char *v = known ? enrich_val(&ci, op->b) : "";
+
+			if (text)
+				return put_text_str(w, (const uint8_t *)v, strlen(v));
+			*w++ = '"';
+			w = put_json_str(w, (const uint8_t *)v, strlen(v));
+			*w++ = '"';
+			return w;
+		}
+		/* an event of no container gains nothing */
+		for (uint32_t k = 0; known && k < 4; k++) {
+			const char *v = enrich_val(&ci, k);
+
+			*w++ = ',';
+			*w++ = '"';
+			w = put_lit(w, enrich_keys[k], strlen(enrich_keys[k]));
+			w = PUT_LIT(w, "\":\"");
+			w = put_json_str(w, (const uint8_t *)v, strlen(v));
+			*w++ = '"';
+		}
+		return w;
+	}
 	}
 	return w;
 }
@@ -1456,6 +1506,7 @@ struct cc {
 	bool composite;		/* the top-level value is a struct/union/array */
 	uint32_t steps;		/* members visited, up to MAX_STEPS */
 	bool reads_pid;		/* a stack_id leaf reads the pid member */
+	int64_t cg_off;		/* --enrich: the record's cgroup_id member, or -1 */
 };
 
 /* Append op; when the last op is pending text, op takes it as its prefix
@@ -1881,6 +1932,14 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 		*max = sat_add(*max, 2);
 		if ((err = compile_members(c, t, bit_off, depth, max, &first)))
 			return err;
+		if (depth == 0 && c->cg_off >= 0 && enrich_fn) {
+			memset(&op, 0, sizeof(op));
+			op.code = OP_ENRICH;
+			op.off = (uint32_t)c->cg_off;
+			op.width = 8;
+			if ((err = add_leaf(c, &op, false, ENRICH_JSON_MAX, max)))
+				return err;
+		}
 		return emit_text(c, "}", 1);
 	default:
 		/* VOID, FWD, FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG */
@@ -2008,7 +2067,7 @@ void fmt_plan_free(struct fmt_plan *plan)
 /* Compile the value of type id at bit_off in the record (a bitfield when
  * bf_bits).  need: bytes the record must have. */
 static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint32_t bf_bits, int64_t pid_off,
-		      struct fmt_plan **out)
+		      int64_t cg_off, struct fmt_plan **out)
 {
 	struct fmt_plan *p;
 	struct cc c = {};
@@ -2030,6 +2089,7 @@ static int build_plan(const struct btf *btf, uint32_t id, uint64_t bit_off, uint
 	p->btf = btf;
 	c.btf = btf;
 	c.pid_off = pid_off;
+	c.cg_off = cg_off;
 	c.p = p;
 	c.ops = &p->ops;
 	c.numeric = true;
@@ -2091,9 +2151,34 @@ static int64_t find_pid_member(const struct btf *btf, uint32_t type_id)
 	return -1;
 }
 
+/* --enrich: the byte offset of the record's first top-level cgroup_id
+ * member (0 when the record is one), or -1. */
+static int64_t find_cgroup_member(const struct btf *btf, uint32_t type_id)
+{
+	const struct btf_member *m;
+	struct rtype r, mr;
+
+	if (!btf || resolve(btf, type_id, &r))
+		return -1;
+	if (pick_special(&r, type_size(btf, type_id)) == SP_CGROUP)
+		return 0;
+	if (!btf_is_struct(r.t))
+		return -1;
+	m = btf_members(r.t);
+	for (int i = 0; i < btf_vlen(r.t); i++, m++) {
+		uint32_t off = btf_member_bit_offset(r.t, (uint32_t)i);
+
+		if (off % 8 || btf_member_bitfield_size(r.t, (uint32_t)i) || resolve(btf, m->type, &mr))
+			continue;
+		if (pick_special(&mr, type_size(btf, m->type)) == SP_CGROUP)
+			return off / 8;
+	}
+	return -1;
+}
+
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out)
 {
-	return build_plan(btf, type_id, 0, 0, find_pid_member(btf, type_id), out);
+	return build_plan(btf, type_id, 0, 0, find_pid_member(btf, type_id), find_cgroup_member(btf, type_id), out);
 }
 
 size_t fmt_plan_size(const struct fmt_plan *plan)
@@ -2130,6 +2215,8 @@ static enum fmt_field_kind op_kind(const struct fmt_op *op)
 		return FMT_F_OTHER;
 	case OP_NAME:
 		return op->b == FMT_NAME_KSYM ? FMT_F_OTHER : FMT_F_INT;
+	case OP_ENRICH: case OP_ENRICH_FIELD:
+		return FMT_F_OTHER;
 	default:
 		/* ints, bitfields, bool, enum, errno, signal, duration, syscall_nr,
 		 * ifindex, cgroup_id, user_id, net_port */
@@ -2149,7 +2236,7 @@ static int add_field(struct flat *fl, uint32_t type_id, uint64_t bit_off, uint32
 
 	if (size < 0 || bit_off > UINT32_MAX)
 		return -EINVAL;
-	if ((err = build_plan(fl->btf, type_id, bit_off, bfs, fl->pid_off, &plan)))
+	if ((err = build_plan(fl->btf, type_id, bit_off, bfs, fl->pid_off, -1, &plan)))
 		return err;
 	if (fl->ff->n >= INT32_MAX / 2 ||
 	    array_grow((void **)&fl->ff->f, (size_t)fl->ff->n + 1, &cap, sizeof(*f))) {
@@ -2236,6 +2323,48 @@ static int flatten(struct flat *fl, const struct btf_type *t, uint64_t base, boo
 	return err;
 }
 
+/* --enrich: the four container fields of the cgroup id at byte off, each a
+ * one-op plan (text "" when the cgroup is no container's). */
+static int add_enrich_fields(struct flat *fl, int64_t off)
+{
+	for (uint32_t k = 0; k < 4; k++) {
+		struct fmt_plan *p = calloc(1, sizeof(*p));
+		struct fmt_op op = { .code = OP_ENRICH_FIELD, .off = (uint32_t)off, .b = k, .width = 8 };
+		struct cc c = { .btf = fl->btf, .p = p, .ops = p ? &p->ops : NULL, .cg_off = -1 };
+		size_t cap = (size_t)fl->cap;
+		struct fmt_field *f;
+
+		if (!p)
+			return -ENOMEM;
+		p->leaf = 0;
+		p->btf = fl->btf;
+		p->size = (size_t)off + 8;
+		p->max_out = ENRICH_VAL_MAX;
+		if (emit(&c, &op) < 0 || array_grow((void **)&p->text, PRE_FAST, &p->text_cap, 1) ||
+		    fl->ff->n >= INT32_MAX / 2 ||
+		    array_grow((void **)&fl->ff->f, (size_t)fl->ff->n + 1, &cap, sizeof(*f))) {
+			fmt_plan_free(p);
+			return -ENOMEM;
+		}
+		memset(p->text, 0, PRE_FAST);
+		fl->cap = (int)cap;
+		f = &fl->ff->f[fl->ff->n];
+		memset(f, 0, sizeof(*f));
+		if (!(f->name = strdup(enrich_keys[k]))) {
+			fmt_plan_free(p);
+			return -ENOMEM;
+		}
+		fl->ff->n++;
+		f->member = f->name;
+		f->plan = p;
+		f->bit_off = (uint32_t)off * 8;
+		f->byte_size = 8;	/* the cgroup id's bytes: equal ids, equal labels */
+		f->type_id = 0;
+		f->kind = FMT_F_OTHER;
+	}
+	return 0;
+}
+
 int fmt_fields_new(const struct btf *btf, uint32_t type_id, struct fmt_fields **out)
 {
 	struct flat fl = { .btf = btf };
@@ -2266,6 +2395,12 @@ int fmt_fields_new(const struct btf *btf, uint32_t type_id, struct fmt_fields **
 		} else {
 			err = add_field(&fl, type_id, 0, 0, "", false);
 		}
+	}
+	if (!err && enrich_fn) {
+		int64_t cg = find_cgroup_member(btf, type_id);
+
+		if (cg >= 0)
+			err = add_enrich_fields(&fl, cg);
 	}
 	sb_free(&fl.path);
 	if (err) {

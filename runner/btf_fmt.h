@@ -94,6 +94,16 @@ void fmt_set_name_resolver(fmt_name_fn fn, void *ctx);
  * CAP_DAC_READ_SEARCH for cgroup ids). */
 bool fmt_uses_name(enum fmt_name_kind kind);
 
+/* --enrich: set before plans are made, so a record with a top-level
+ * cgroup_id member renders, after its members, "container_id",
+ * "container_name", "pod" and "namespace" (JSON: only when fn knows the
+ * cgroup as a container's), and fmt_fields_new adds those four fields to
+ * its fields (text "" when unknown).  fn fills *out and returns true for a
+ * container's cgroup.  Called from the event and the scrape thread. */
+struct enrich_info;
+typedef bool (*fmt_enrich_fn)(void *ctx, uint64_t cgroup_id, struct enrich_info *out);
+void fmt_set_enricher(fmt_enrich_fn fn, void *ctx);
+
 /* Small writers shared with the line writer and the metrics renderer. */
 /* Go's time.Duration.String() text of ns: "1.5ms", "1h2m3.5s", "-1.5µs". */
 void fmt_duration(struct strbuf *out, int64_t ns);

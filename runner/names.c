@@ -234,6 +234,13 @@ static int cgroup_root(struct names *n)
 		n->cg_root[0] = '\0';
 		return e;
 	}
+	/* the path an fd shows (readlink) has no symlinks: nor may the root */
+	{
+		char real[PATH_MAX];
+
+		if (realpath(n->cg_root, real))
+			snprintf(n->cg_root, sizeof(n->cg_root), "%s", real);
+	}
 	for (size_t l = strlen(n->cg_root); l > 1 && n->cg_root[l - 1] == '/'; l--)
 		n->cg_root[l - 1] = '\0';
 	n->cg_fd = open(n->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -31,6 +31,7 @@
 #include "readfile.h"
 #include "privs.h"
 #include "names.h"
+#include "enrich.h"
 #include "progstats.h"
 #include "runner.h"
 #include "stackfmt.h"
@@ -149,6 +150,7 @@ struct runner {
 	struct webcfg *web;		/* --web-config, until the server takes it */
 	struct stackfmt *stacks;	/* when an object has a STACK_TRACE map */
 	struct names *names;		/* ksym, ifindex, cgroup_id, user_id members */
+	struct enrich *enrich;		/* --enrich */
 	char host_btf[PATH_MAX];	/* <host_root>/sys/kernel/btf/vmlinux, or "" */
 	const struct export_map **folded;	/* --folded: the stack counter maps */
 	int n_folded;
@@ -981,6 +983,8 @@ static void cleanup(struct runner *r)
 		loss_free(&r->objs[i].loss);	/* loss accounting: after the last reader */
 	fmt_set_stack_resolver(NULL, NULL);
 	stackfmt_free(r->stacks);
+	fmt_set_enricher(NULL, NULL);
+	enrich_free(r->enrich);
 	fmt_set_name_resolver(NULL, NULL);
 	names_free(r->names);
 	free(r->folded);
@@ -1251,7 +1255,8 @@ static int drop_privileges(struct runner *r)
 		.sys_ptrace = r->stacks != NULL,
 		.syslog = r->stacks != NULL || fmt_uses_name(FMT_NAME_KSYM),
 		.dac_override = r->opts->folded_path != NULL,
-		.dac_read_search = r->opts->web_config != NULL || fmt_uses_name(FMT_NAME_CGROUP),
+		.dac_read_search = r->opts->web_config != NULL || fmt_uses_name(FMT_NAME_CGROUP) ||
+				   r->enrich != NULL,
 	};
 
 	/* stack frames: kallsyms is read now, while its addresses are visible */
@@ -1404,6 +1409,15 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		goto out;
 	}
 	fmt_set_name_resolver(names_resolve, r.names);
+	if (opts->enrich) {
+		e = enrich_new(opts->host_root, r.names, &r.enrich);
+		if (e) {
+			rerr_set(err, e, "out of memory");
+			goto out;
+		}
+		/* before any plan is made: plans of records with a cgroup_id gain the fields */
+		fmt_set_enricher(enrich_resolve, r.enrich);
+	}
 	r.n_objs = opts->n_objects;
 	for (int i = 0; i < r.n_objs; i++) {
 		struct robj *o = &r.objs[i];

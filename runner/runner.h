@@ -64,6 +64,7 @@ struct runner_opts {
 	const struct runner_attach *attach;
 	int n_attach;
 	bool bpf_stats;			/* enable the kernel's BPF run-time stats for the run */
+	bool enrich;			/* --enrich: container context of cgroup_id members */
 	const char *folded_path;	/* --folded FILE */
 	enum runner_mode mode;
 	/* RUNNER_CHECK*: one report line at a time (without newline) */
