@@ -179,6 +179,32 @@ def test_syscount(example):
     left.snapshot()
 
 
+def _my_cgroup():
+    """This process's cgroup v2 path and its id (the directory's inode)."""
+    rel = next(l.strip()[3:] for l in open("/proc/self/cgroup") if l.startswith("0::"))
+    root = next(l.split()[1] for l in open("/proc/mounts") if l.split()[2] == "cgroup2")
+    return rel, os.stat(os.path.join(root, rel.lstrip("/"))).st_ino
+
+
+@pytest.mark.parametrize("enrich", [False, True])
+def test_pod_syscalls(example, enrich):
+    if os.uname().machine != "x86_64":
+        pytest.skip("syscall names are x86_64's")
+    rel, cgid = _my_cgroup()
+    run, port, left = example("pod_syscalls", "--set", f"only_cgroup={cgid}", *(["--enrich"] if enrich else []))
+    labels, _ = wait_sample(port, NS + "syscalls_total", lambda l, v: l.get("syscall") == "getppid" and v >= 5,
+                            trigger=lambda: os.getppid(), run=run)
+    assert labels["cgroup"] == rel, labels
+    # this process is in no container: with --enrich the four labels are there, empty
+    want = {"cgroup", "syscall"} | ({"container_id", "container_name", "pod", "namespace"} if enrich else set())
+    assert set(labels) == want, labels
+    assert all(labels[k] == "" for k in want - {"cgroup", "syscall"}), labels
+    e = run.wait_line(lambda o: o["map"] == "execs" and o["event"]["comm"] == "true",
+                      trigger=every(0.3, lambda: subprocess.run(["/bin/true"])))["event"]
+    assert e["cgroup"] == rel and e["uid"] == "root" and "container_id" not in e, e
+    left.snapshot()
+
+
 def _try_open(path):
     try:
         open(path).close()
