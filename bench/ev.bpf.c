@@ -69,6 +69,9 @@ static __always_inline void emit(struct sys_enter_write_ctx *ctx, __u64 id)
 	e->fd = (__s32)ctx->fd;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(e->path, sizeof(e->path), ctx->buf);
+#ifdef CGROUP
+	e->cgroup = bpf_get_current_cgroup_id();
+#endif
 	bpf_ringbuf_submit(e, 0);
 }
 

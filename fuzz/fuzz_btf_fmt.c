@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "btf_fmt.h"
+#include "enrich.h"
 #include "fuzz.h"
 
 /* the kernel's btf.h encoding word of a BTF_KIND_INT (uapi has only the readers) */
@@ -105,11 +106,51 @@ static size_t name_resolver(void *ctx, int kind, uint64_t v, char *buf, size_t s
 	}
 }
 
+/* --enrich as runner/enrich.c answers: no container (even ids), or one
+ * whose names need escaping, up to the longest names it keeps */
+static bool enricher(void *ctx, uint64_t cg, struct enrich_info *out)
+{
+	if (!(cg & 1))
+		return false;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%016llx", (unsigned long long)cg);
+	snprintf(out->name, sizeof(out->name), "a\"b\\\n\xff");
+	memset(out->pod, cg & 2 ? '\x80' : 'p', sizeof(out->pod) - 1);
+	memset(out->ns, '"', sizeof(out->ns) - 1);
+	return true;
+}
+
+static size_t enricher_json(void *ctx, uint64_t cg, char *w, size_t room)
+{
+	struct enrich_info ci;
+	struct strbuf sb = {};
+	size_t n = 0;
+
+	if (!enricher(ctx, cg, &ci))
+		return 0;
+	sb_puts(&sb, ",\"container_id\":\"");
+	fmt_json_str(&sb, ci.id, strlen(ci.id));
+	sb_puts(&sb, "\",\"container_name\":\"");
+	fmt_json_str(&sb, ci.name, strlen(ci.name));
+	sb_puts(&sb, "\",\"pod\":\"");
+	fmt_json_str(&sb, ci.pod, strlen(ci.pod));
+	sb_puts(&sb, "\",\"namespace\":\"");
+	fmt_json_str(&sb, ci.ns, strlen(ci.ns));
+	sb_putc(&sb, '"');
+	if (!sb.err && sb.len <= room) {
+		memcpy(w, sb.buf, sb.len);
+		n = sb.len;
+	}
+	sb_free(&sb);
+	return n;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	libbpf_set_print(NULL);
 	fmt_set_stack_resolver(stack_resolver, NULL);
 	fmt_set_name_resolver(name_resolver, NULL);
+	fmt_set_enricher(enricher, enricher_json, NULL);
 	fmt_set_ktime_offset(1700000000000000000LL);
 	fz_silent();
 	return 0;

@@ -147,11 +147,13 @@ void fmt_set_name_resolver(fmt_name_fn fn, void *ctx)
 }
 
 static fmt_enrich_fn enrich_fn;
+static fmt_enrich_json_fn enrich_json_fn;
 static void *enrich_ctx;
 
-void fmt_set_enricher(fmt_enrich_fn fn, void *ctx)
+void fmt_set_enricher(fmt_enrich_fn fn, fmt_enrich_json_fn json, void *ctx)
 {
 	enrich_fn = fn;
+	enrich_json_fn = json;
 	enrich_ctx = ctx;
 }
 
@@ -1165,31 +1167,18 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 	case OP_PORT:
 		return put_u64(w, (uint16_t)(q[0] << 8 | q[1]));
 	case OP_ENRICH:
+		/* an event of no container gains nothing */
+		return enrich_json_fn ? w + enrich_json_fn(enrich_ctx, ld64(q), w, ENRICH_JSON_MAX) : w;
 	case OP_ENRICH_FIELD: {
 		struct enrich_info ci;
 		bool known = enrich_fn && enrich_fn(enrich_ctx, ld64(q), &ci);
+		const char *v = known ? enrich_val(&ci, op->b) : "";
 
-		if (op->code == OP_ENRICH_FIELD) {
-			const char *v = known ? enrich_val(&ci, op->b) : "";
-
-			if (text)
-				return put_text_str(w, (const uint8_t *)v, strlen(v));
-			*w++ = '"';
-			w = put_json_str(w, (const uint8_t *)v, strlen(v));
-			*w++ = '"';
-			return w;
-		}
-		/* an event of no container gains nothing */
-		for (uint32_t k = 0; known && k < 4; k++) {
-			const char *v = enrich_val(&ci, k);
-
-			*w++ = ',';
-			*w++ = '"';
-			w = put_lit(w, enrich_keys[k], strlen(enrich_keys[k]));
-			w = PUT_LIT(w, "\":\"");
-			w = put_json_str(w, (const uint8_t *)v, strlen(v));
-			*w++ = '"';
-		}
+		if (text)
+			return put_text_str(w, (const uint8_t *)v, strlen(v));
+		*w++ = '"';
+		w = put_json_str(w, (const uint8_t *)v, strlen(v));
+		*w++ = '"';
 		return w;
 	}
 	}
@@ -1932,7 +1921,7 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 		*max = sat_add(*max, 2);
 		if ((err = compile_members(c, t, bit_off, depth, max, &first)))
 			return err;
-		if (depth == 0 && c->cg_off >= 0 && enrich_fn) {
+		if (depth == 0 && c->cg_off >= 0 && enrich_json_fn) {
 			memset(&op, 0, sizeof(op));
 			op.code = OP_ENRICH;
 			op.off = (uint32_t)c->cg_off;

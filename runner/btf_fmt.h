@@ -102,7 +102,9 @@ bool fmt_uses_name(enum fmt_name_kind kind);
  * container's cgroup.  Called from the event and the scrape thread. */
 struct enrich_info;
 typedef bool (*fmt_enrich_fn)(void *ctx, uint64_t cgroup_id, struct enrich_info *out);
-void fmt_set_enricher(fmt_enrich_fn fn, void *ctx);
+/* the event's fields, already JSON: at most room bytes at w, their length */
+typedef size_t (*fmt_enrich_json_fn)(void *ctx, uint64_t cgroup_id, char *w, size_t room);
+void fmt_set_enricher(fmt_enrich_fn fn, fmt_enrich_json_fn json, void *ctx);
 
 /* Small writers shared with the line writer and the metrics renderer. */
 /* Go's time.Duration.String() text of ns: "1.5ms", "1h2m3.5s", "-1.5µs". */

@@ -13,6 +13,8 @@
 #include "enrich.h"
 #include "names.h"
 #include "readfile.h"
+#include "btf_fmt.h"
+#include "strbuf.h"
 
 #define CACHE_MAX 4096
 #define RETRY_NS 1000000000LL
@@ -292,6 +294,8 @@ struct slot {
 	bool container;		/* false: known to be no container's */
 	int64_t retry_at;	/* path or names not found yet: look again after this */
 	struct enrich_info info;
+	char *json;		/* the event fields, rendered once: ,"container_id":"..",.. */
+	size_t json_len;
 };
 
 struct enrich {
@@ -330,8 +334,38 @@ void enrich_free(struct enrich *e)
 	if (!e)
 		return;
 	pthread_mutex_destroy(&e->mu);
+	for (size_t i = 0; i < CACHE_MAX; i++)
+		free(e->slots[i].json);
 	free(e->slots);
 	free(e);
+}
+
+/* The JSON fields of a container's slot, escaped once here rather than per
+ * event (no memory: no fields, the event renders without them). */
+static void render(struct slot *s)
+{
+	static const char *const keys[4] = { "container_id", "container_name", "pod", "namespace" };
+	const char *vals[4] = { s->info.id, s->info.name, s->info.pod, s->info.ns };
+	struct strbuf sb = {};
+
+	free(s->json);
+	s->json = NULL;
+	s->json_len = 0;
+	if (!s->container)
+		return;
+	for (int k = 0; k < 4; k++) {
+		sb_add(&sb, ",\"", 2);
+		sb_puts(&sb, keys[k]);
+		sb_add(&sb, "\":\"", 3);
+		fmt_json_str(&sb, vals[k], strlen(vals[k]));
+		sb_putc(&sb, '"');
+	}
+	if (sb.err) {
+		sb_free(&sb);
+		return;
+	}
+	s->json = sb.buf;
+	s->json_len = sb.len;
 }
 
 /* (Re)derive what is missing: the path's container, then its names. */
@@ -350,30 +384,59 @@ static void fill(struct enrich *e, struct slot *s, int64_t now)
 	}
 	if (!s->info.name[0] && !s->info.pod[0] && enrich_read_bundle(e->root, &s->info))
 		s->retry_at = now + RETRY_NS;		/* still starting? */
+	render(s);
 }
 
-bool enrich_lookup(struct enrich *e, uint64_t cgroup_id, struct enrich_info *out)
+/* The slot of cgroup_id, filled or refreshed as due; under e->mu. */
+static struct slot *get(struct enrich *e, uint64_t cgroup_id)
 {
 	uint64_t h = cgroup_id * 0x9e3779b97f4a7c15ULL;
 	struct slot *s = &e->slots[(h >> 32) % CACHE_MAX];
 	int64_t now;
-	bool ok;
 
-	if (!cgroup_id)
-		return false;
-	pthread_mutex_lock(&e->mu);
 	if (s->cgid != cgroup_id) {
+		free(s->json);
 		memset(s, 0, sizeof(*s));
 		s->cgid = cgroup_id;
 		fill(e, s, now_ns());
 	} else if (s->retry_at && (now = now_ns()) >= s->retry_at) {
 		fill(e, s, now);
 	}
+	return s;
+}
+
+bool enrich_lookup(struct enrich *e, uint64_t cgroup_id, struct enrich_info *out)
+{
+	struct slot *s;
+	bool ok;
+
+	if (!cgroup_id)
+		return false;
+	pthread_mutex_lock(&e->mu);
+	s = get(e, cgroup_id);
 	ok = s->container;
 	if (ok)
 		*out = s->info;
 	pthread_mutex_unlock(&e->mu);
 	return ok;
+}
+
+size_t enrich_json(void *ctx, uint64_t cgroup_id, char *w, size_t room)
+{
+	struct enrich *e = ctx;
+	struct slot *s;
+	size_t n = 0;
+
+	if (!e || !cgroup_id)
+		return 0;
+	pthread_mutex_lock(&e->mu);
+	s = get(e, cgroup_id);
+	if (s->json && s->json_len <= room) {
+		memcpy(w, s->json, s->json_len);
+		n = s->json_len;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return n;
 }
 
 bool enrich_resolve(void *ctx, uint64_t cgroup_id, struct enrich_info *out)

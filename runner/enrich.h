@@ -60,7 +60,11 @@ void enrich_free(struct enrich *e);
  * container's (or its path is unknown). */
 bool enrich_lookup(struct enrich *e, uint64_t cgroup_id, struct enrich_info *out);
 
-/* The formatter's callback (fmt_set_enricher): ctx is a struct enrich. */
+/* The formatter's callbacks (fmt_set_enricher): ctx is a struct enrich.
+ * enrich_json writes an event's fields, ,"container_id":"...",... (JSON,
+ * escaped, rendered once per container), if they fit in room; 0 for a
+ * cgroup that is no container's. */
 bool enrich_resolve(void *ctx, uint64_t cgroup_id, struct enrich_info *out);
+size_t enrich_json(void *ctx, uint64_t cgroup_id, char *w, size_t room);
 
 #endif

@@ -983,7 +983,7 @@ static void cleanup(struct runner *r)
 		loss_free(&r->objs[i].loss);	/* loss accounting: after the last reader */
 	fmt_set_stack_resolver(NULL, NULL);
 	stackfmt_free(r->stacks);
-	fmt_set_enricher(NULL, NULL);
+	fmt_set_enricher(NULL, NULL, NULL);
 	enrich_free(r->enrich);
 	fmt_set_name_resolver(NULL, NULL);
 	names_free(r->names);
@@ -1416,7 +1416,7 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 			goto out;
 		}
 		/* before any plan is made: plans of records with a cgroup_id gain the fields */
-		fmt_set_enricher(enrich_resolve, r.enrich);
+		fmt_set_enricher(enrich_resolve, enrich_json, r.enrich);
 	}
 	r.n_objs = opts->n_objects;
 	for (int i = 0; i < r.n_objs; i++) {

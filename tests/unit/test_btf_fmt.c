@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <linux/btf.h>
 #include "btf_fmt.h"
+#include "enrich.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1147,6 +1148,90 @@ static void test_system_names(void **state)
 	btf__free(btf);
 }
 
+/* --enrich stand-ins: cgroup 7 is a container's, others are not */
+static bool fake_enrich(void *ctx, uint64_t cg, struct enrich_info *out)
+{
+	if (cg != 7)
+		return false;
+	memset(out, 0, sizeof(*out));
+	strcpy(out->id, "abc123");
+	strcpy(out->name, "web \"1\"");
+	strcpy(out->pod, "web-0");
+	strcpy(out->ns, "shop");
+	return true;
+}
+
+static size_t fake_enrich_json(void *ctx, uint64_t cg, char *w, size_t room)
+{
+	const char *s = ",\"container_id\":\"abc123\",\"container_name\":\"web \\\"1\\\"\",\"pod\":\"web-0\","
+			"\"namespace\":\"shop\"";
+
+	if (cg != 7 || strlen(s) > room)
+		return 0;
+	memcpy(w, s, strlen(s));
+	return strlen(s);
+}
+
+/* A record with a top-level cgroup_id gains the four fields after its members (JSON: only for
+ * a container's cgroup) and as fields; records without one, nested ones and plans made before
+ * the enricher was set do not. */
+static void test_enrich_fields(void **state)
+{
+	struct ids t;
+	struct btf *btf = base_btf(&t);
+	int cg = btf__add_typedef(btf, "cgroup_id", t.u64);
+	int st = btf__add_struct(btf, "ev", 16), plain, outer;
+	struct fmt_fields *ff = NULL;
+	struct fmt_plan *before;
+	uint64_t rec[2] = { 7, 42 };
+	static const char *const want[] = { "cg", "n", "container_id", "container_name", "pod", "namespace" };
+	static const char *const text[] = { "7", "42", "abc123", "web \"1\"", "web-0", "shop" };
+
+	btf__add_field(btf, "cg", cg, 0, 0);
+	btf__add_field(btf, "n", t.u64, 64, 0);
+	plain = btf__add_struct(btf, "noc", 8);
+	btf__add_field(btf, "n", t.u64, 0, 0);
+	outer = btf__add_struct(btf, "outer", 16);
+	btf__add_field(btf, "inner", st, 0, 0);
+	assert_int_equal(fmt_plan_new(btf, (uint32_t)st, &before), 0);
+	fmt_set_enricher(fake_enrich, fake_enrich_json, NULL);
+	EXPECT_JSON(btf, st, rec, 16, "{\"cg\":7,\"n\":42,\"container_id\":\"abc123\",\"container_name\":"
+		    "\"web \\\"1\\\"\",\"pod\":\"web-0\",\"namespace\":\"shop\"}");
+	rec[0] = 8;	/* no container: nothing added */
+	EXPECT_JSON(btf, st, rec, 16, "{\"cg\":8,\"n\":42}");
+	rec[0] = 7;
+	EXPECT_JSON(btf, plain, rec, 8, "{\"n\":7}");
+	EXPECT_JSON(btf, outer, rec, 16, "{\"inner\":{\"cg\":7,\"n\":42}}");	/* not top-level */
+	sb_reset(&sb);
+	assert_int_equal(fmt_json(before, rec, 16, &sb), 0);	/* made before --enrich */
+	assert_string_equal(sb_cstr(&sb), "{\"cg\":7,\"n\":42}");
+	fmt_plan_free(before);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)st, &ff), 0);
+	assert_int_equal(ff->n, 6);
+	for (int i = 0; i < 6; i++) {
+		assert_string_equal(ff->f[i].name, want[i]);
+		sb_reset(&sb);
+		assert_int_equal(fmt_field_text(&ff->f[i], rec, 16, &sb), 0);
+		assert_string_equal(sb_cstr(&sb), text[i]);
+	}
+	rec[0] = 8;	/* fields are there for every cgroup: empty for no container */
+	sb_reset(&sb);
+	assert_int_equal(fmt_field_text(&ff->f[2], rec, 16, &sb), 0);
+	assert_string_equal(sb_cstr(&sb), "");
+	assert_int_equal(fmt_field_text(&ff->f[2], rec, 7, &sb), -EMSGSIZE);
+	fmt_fields_free(ff);
+	/* a scalar cgroup_id key gains the fields too */
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)cg, &ff), 0);
+	assert_int_equal(ff->n, 5);
+	assert_string_equal(ff->f[0].name, "key");
+	fmt_fields_free(ff);
+	assert_int_equal(fmt_fields_new(btf, (uint32_t)plain, &ff), 0);
+	assert_int_equal(ff->n, 1);
+	fmt_fields_free(ff);
+	fmt_set_enricher(NULL, NULL, NULL);
+	btf__free(btf);
+}
+
 /* ---------------------------------------------------------------------- */
 
 static void test_lengths(void **state)
@@ -1859,6 +1944,7 @@ int main(void)
 		cmocka_unit_test(test_errno_signal),
 		cmocka_unit_test(test_specials_in_struct),
 		cmocka_unit_test(test_system_names),
+		cmocka_unit_test(test_enrich_fields),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_nested_loops),
