@@ -60,7 +60,15 @@ def one(variant, rate, seconds, tag):
                                     f"http://127.0.0.1:{r.port}/metrics"], stdout=subprocess.PIPE, text=True)
         produced, _ = r.produced(timeout=seconds * 4 + 60)
         out = wrk.communicate(timeout=seconds + 60)[0] if wrk else ""
-        c = r.drain(produced)
+        # wrk's 64 connections may still count against the per-IP limit for a moment
+        for attempt in range(50):
+            try:
+                c = r.drain(produced)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("no scrape after wrk")
         m1, o1 = thread_cpu(r.ev.pid)
         rc, _ = r.finish()
         gone = soak.prog_gone(r.prog_id)
