@@ -13,7 +13,6 @@ Host only (tests/deploy): containers do not run in the second-kernel guest.  Run
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,12 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 from conftest import BUILD, EBPFCTL, bpf_prog_ids, deadline, free_port, wait_until  # noqa: E402
 
 EXAMPLE = os.path.join(BUILD, "examples", "pod_syscalls.bpf.o")
-PODMAN = ["podman", "--runtime", "runc"]
-_nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-_nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-_nofile = 20000 if _nofile == resource.RLIM_INFINITY else min(_nofile, 20000)
-_nproc = 4096 if _nproc == resource.RLIM_INFINITY else min(_nproc, 4096)
-ULIMITS = ["--ulimit", f"nofile={_nofile}:{_nofile}", "--ulimit", f"nproc={_nproc}:{_nproc}"]
+sys.path.insert(0, os.path.dirname(__file__))
+from podman_util import PODMAN, ULIMITS  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (cgroups, podman, BPF)")
 

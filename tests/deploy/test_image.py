@@ -18,9 +18,9 @@ import hashlib
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -38,12 +38,8 @@ SLOWDOWN = float(os.environ.get("EBPFCTL_TEST_SLOWDOWN", "1"))
 EXAMPLES = "/usr/share/ebpfctl/examples"
 TAG = f"ebpfctl-test-{os.getpid()}"
 
-PODMAN = ["podman", "--runtime", "runc"]
-_nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-_nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-_nofile = 20000 if _nofile == resource.RLIM_INFINITY else min(_nofile, 20000)
-_nproc = 4096 if _nproc == resource.RLIM_INFINITY else min(_nproc, 4096)
-ULIMITS = ["--ulimit", f"nofile={_nofile}:{_nofile}", "--ulimit", f"nproc={_nproc}:{_nproc}"]
+sys.path.insert(0, os.path.dirname(__file__))
+from podman_util import PODMAN, ULIMITS  # noqa: E402
 
 LABELS = ("org.opencontainers.image.title", "org.opencontainers.image.version",
           "org.opencontainers.image.source", "org.opencontainers.image.description")
