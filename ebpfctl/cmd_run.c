@@ -76,6 +76,9 @@ static const char run_help[] =
 "                            (cap_bpf,cap_perfmon,...), none, or auto\n"
 "                            (default: what the rest of the run needs, e.g.\n"
 "                            cap_net_admin to remove tc filters at exit)\n"
+"  --btf FILE                the kernel's BTF for CO-RE relocations, for\n"
+"                            kernels without /sys/kernel/btf/vmlinux (e.g. a\n"
+"                            BTFHub file)\n"
 "  --host-root DIR           where the host's / is mounted (in a container):\n"
 "                            kernel BTF, kallsyms, /proc and cgroup paths are\n"
 "                            read under it\n"
@@ -119,6 +122,7 @@ enum {
 	OPT_FOLDED,
 	OPT_LOAD_ONLY,
 	OPT_HOST_ROOT,
+	OPT_BTF,
 	OPT_LOG_FORMAT,
 	OPT_WEB_CONFIG,
 	OPT_CAPS_KEEP,
@@ -144,6 +148,7 @@ static const struct option long_opts[] = {
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "load-only", no_argument, NULL, OPT_LOAD_ONLY },
 	{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
+	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "capabilities-keep", required_argument, NULL, OPT_CAPS_KEEP },
@@ -457,6 +462,11 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 		if (!*val)
 			USAGE("%s: %s%s'': expected a directory", cmd, src, SEP(src));
 		o->host_root = val;
+		break;
+	case OPT_BTF:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a file name", cmd, src, SEP(src));
+		o->btf_path = val;
 		break;
 	case OPT_CAPS_KEEP:
 		if (!*val)

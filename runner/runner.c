@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -483,6 +484,19 @@ static int report_load_failure(struct runner *r, struct robj *o, int e)
 	/* map creation and other failures: libbpf's last lines say what */
 	if (report_map_failure(r, log, e))
 		return e;
+	/* CO-RE without kernel BTF: libbpf says so, errno is only ESRCH */
+	if (strstr(log, "failed to find valid kernel BTF") || strstr(log, "Error loading vmlinux BTF")) {
+		struct utsname un;
+
+		if (uname(&un))
+			strcpy(un.release, "$(uname -r)");
+		rerr_set(r->err, e, "%s: cannot load: %s", path,
+			 r->opts->btf_path ? "the --btf file cannot be used for its CO-RE relocations"
+					   : "the kernel has no BTF (/sys/kernel/btf/vmlinux) for its CO-RE relocations");
+		rerr_hint(r->err, "give the kernel's BTF with --btf FILE (a BTFHub file for %s, or the vmlinux BTF "
+			  "of the same kernel built with CONFIG_DEBUG_INFO_BTF)", un.release);
+		return e;
+	}
 	return rerr_set(r->err, e, "%s: cannot load: %s", path, strerror(e < 0 ? -e : e));
 }
 
@@ -1391,6 +1405,23 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		snprintf(r.host_btf, sizeof(r.host_btf), "%s/sys/kernel/btf/vmlinux", opts->host_root);
 		if (access(r.host_btf, R_OK))
 			r.host_btf[0] = '\0';	/* libbpf's own search then */
+	}
+	if (opts->btf_path) {
+		struct btf *kb = btf__parse(opts->btf_path, NULL);
+		struct utsname un;
+
+		if (!kb) {
+			e = -errno;
+			if (uname(&un))
+				strcpy(un.release, "uname -r");
+			rerr_set(err, e, "--btf %s: %s", opts->btf_path,
+				 e == -ENOENT || e == -EACCES ? strerror(-e) : "not a BTF or ELF file with BTF");
+			rerr_hint(err, "give the kernel's BTF: /sys/kernel/btf/vmlinux of a kernel with BTF, "
+				  "or the BTFHub file for this kernel (%s)", un.release);
+			goto out;
+		}
+		btf__free(kb);
+		snprintf(r.host_btf, sizeof(r.host_btf), "%s", opts->btf_path);
 	}
 	r.topts = (struct tgt_opts){
 		.host_root = opts->host_root,

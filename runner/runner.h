@@ -85,6 +85,9 @@ struct runner_opts {
 	/* Where the host's / is mounted (a container): kernel BTF, kallsyms,
 	 * /proc and cgroup paths are read under it.  NULL: "/". */
 	const char *host_root;
+	/* --btf FILE: the kernel BTF CO-RE relocates against (a kernel without
+	 * /sys/kernel/btf/vmlinux); NULL: the running kernel's (under host_root) */
+	const char *btf_path;
 	/* --capabilities-keep: NULL or "auto" (what the rest of the run needs),
 	 * "none", or a list; applied once everything is attached */
 	const char *caps_keep;
