@@ -48,6 +48,12 @@ $(B)/incdir.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(INCDIR)' | cmp -s - $@ || echo '$(INCDIR)' > $@
 $(B)/obj/runner/builder.o $(B)/obj/ebpfctl/cmd_build.o: $(B)/incdir.stamp
+# The version is compiled in too (`ebpfctl version`, ebpfctl_build_info): rebuild what prints it
+# when `git describe` changes, so an incremental build after a commit is not stale.
+$(B)/version.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(B)/obj/ebpfctl/main.o $(B)/obj/runner/metrics.o: $(B)/version.stamp
 .PHONY: FORCE
 FORCE:
 
@@ -136,12 +142,13 @@ bench: all
 # $(B)/fuzz/obj; each runs N seconds (default 20) from its committed seeds fuzz/corpus/<name>/
 # (read only: new inputs go to $(B)/fuzz/corpus/<name>/) and any crash, leak, UBSan report,
 # oracle failure or 10 s hang fails the run, its input left in $(B)/fuzz/artifacts/.
-# `make -j2 fuzz` runs two targets at a time; `make fuzz-<name>` runs one.  The run is the same
-# every time (FUZZ_SEED=1, at most FUZZ_RUNS mutations), so `make check` fails on regressions,
-# not on chance; `make fuzz-long [FUZZ_SECONDS=3600]` explores with random seeds, unbounded.
+# `make -j2 fuzz` runs two targets at a time; `make fuzz-<name>` runs one.  The inputs are the
+# same every time (FUZZ_SEED=1, an empty work corpus; at most FUZZ_RUNS of them), so `make check`
+# fails on regressions, not on chance; `make fuzz-long [FUZZ_SECONDS=3600]` explores with random
+# seeds, unbounded.
 FUZZ_SECONDS ?= 20
 FUZZ_SEED    ?= 1
-FUZZ_RUNS    ?= 500000
+FUZZ_RUNS    ?= 3000000
 FUZZ_CC      ?= clang
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -O1 -g $(filter-out -O% -g,$(CFLAGS)) $(FUZZ_SAN)
