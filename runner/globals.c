@@ -103,10 +103,36 @@ struct list_ctx {
 	int n;
 };
 
+/* What parse_value takes: integers (bool too), enums, 4- and 8-byte
+ * floats, char arrays (strings).  Structs, unions, pointers and other
+ * arrays cannot be given on a command line, so they are not listed. */
+static bool settable(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t) || btf_is_type_tag(t)))
+		t = btf__type_by_id(btf, t->type);
+	if (!t)
+		return false;
+	if (btf_is_int(t) || btf_is_any_enum(t))
+		return true;
+	if (btf_is_float(t))
+		return t->size == 4 || t->size == 8;
+	if (btf_is_array(t)) {
+		t = btf__type_by_id(btf, btf_array(t)->type);
+		while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+			t = btf__type_by_id(btf, t->type);
+		return t && btf_is_int(t) && t->size == 1;
+	}
+	return false;
+}
+
 static int list_one(const struct btf *btf, struct global *g, void *ctx)
 {
 	struct list_ctx *l = ctx;
 
+	if (!settable(btf, g->type_id))
+		return 0;
 	sb_puts(l->sb, l->n++ ? ", " : "");
 	sb_printf(l->sb, "%s (", g->name);
 	type_desc(btf, g->type_id, l->sb);

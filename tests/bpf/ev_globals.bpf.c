@@ -12,6 +12,10 @@ const volatile enum mode g_mode = MODE_OFF;
 const volatile char g_name[16] = "default";
 u32 g_data = 5;		/* .data */
 u32 g_bss;		/* .bss */
+/* not settable from a command line: not listed as settable */
+struct g_pair { u32 a, b; };
+const volatile struct g_pair g_pair = {};
+const volatile u32 g_arr[2] = {};
 
 struct gevent {
 	u8 u8v;
@@ -36,8 +40,8 @@ int globals_emit(u64 *ctx)
 {
 	struct gevent *e;
 
-	if (!from_target())
-		return 0;
+	if (!from_target() || g_pair.a + g_arr[1] == 12345)
+		return 0;	/* (read so that they are in the object) */
 	e = bpf_ringbuf_reserve(&gevents, sizeof(*e), 0);
 	if (!e)
 		return 0;

@@ -104,6 +104,8 @@ def test_set_globals_of_every_type(run_ebpfctl):
     ("g_bool=maybe", "error: --set g_bool=maybe: invalid value for 'g_bool' (_Bool): expected true or false"),
     ("g_mode=MODE_NONE", "error: --set g_mode=MODE_NONE: invalid value for 'g_mode' (enum mode): expected one of MODE_OFF, MODE_FAST, MODE_SLOW or a number"),
     ("g_name=0123456789abcdef", "error: --set g_name=0123456789abcdef: invalid value for 'g_name' (char[16]): expected a string of at most 15 bytes"),
+    ("g_pair=1", "error: --set g_pair=1: invalid value for 'g_pair' (struct g_pair): this type cannot be set from the command line"),
+    ("g_arr=1", "error: --set g_arr=1: invalid value for 'g_arr' (u32[2]): this type cannot be set from the command line"),
 ])
 def test_set_errors_are_usage_errors(arg, msg):
     before = bpf_prog_ids()
@@ -113,6 +115,8 @@ def test_set_errors_are_usage_errors(arg, msg):
     assert len(p.stderr.splitlines()) == 1
     if arg.startswith("nope"):
         assert "g_u8 (u8)" in p.stderr and "g_bss (u32)" in p.stderr
+        # a struct or a non-char array cannot be given on a command line: not offered
+        assert "g_pair" not in p.stderr and "g_arr" not in p.stderr, p.stderr
     assert not (bpf_prog_ids() - before)
 
 
