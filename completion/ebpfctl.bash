@@ -145,22 +145,51 @@ __ebpfctl_globals()
 		done
 		return 0
 	fi
-	local bpftool p line in=0
+	local bpftool p line in=0 id name
+	local -A types=()
+	local -a vars=()
 	bpftool=$(type -P bpftool 2>/dev/null)
 	for p in /usr/sbin/bpftool /sbin/bpftool; do
 		[[ -z $bpftool && -x $p ]] && bpftool=$p
 	done
 	[[ -n $bpftool ]] || return 0
 	while IFS= read -r line; do
+		if [[ $line =~ ^\[([0-9]+)\]\  ]]; then
+			types[${BASH_REMATCH[1]}]=$line
+		fi
 		if [[ $line =~ ^\[[0-9]+\]\ DATASEC\ \'(\.rodata|\.data|\.bss)(\.[^\']*)?\' && $line != *.kconfig* ]]; then
 			in=1
 		elif [[ $line == \[* ]]; then
 			in=0
-		elif ((in)) && [[ $line =~ \(VAR\ \'([A-Za-z_][A-Za-z0-9_]*)\'\) ]]; then
-			# ebpfctl's loss counters (ebpfctl_helpers.h) are not settable
-			[[ ${BASH_REMATCH[1]} == __ebpfctl_lost_* ]] || printf '%s\n' "${BASH_REMATCH[1]}"
+		elif ((in)) && [[ $line =~ type_id=([0-9]+).*\(VAR\ \'([A-Za-z_][A-Za-z0-9_]*)\'\) ]]; then
+			vars+=("${BASH_REMATCH[1]} ${BASH_REMATCH[2]}")
 		fi
 	done < <("$bpftool" btf dump file "$2" 2>/dev/null)
+	for p in "${vars[@]}"; do
+		id=${p%% *} name=${p#* }
+		# ebpfctl's loss counters (ebpfctl_helpers.h) are not settable
+		[[ $name == __ebpfctl_lost_* ]] && continue
+		__ebpfctl_settable "$id" && printf '%s\n' "$name"
+	done
+}
+
+# Whether BTF type ID (of the types array above) is one --set takes: an integer,
+# enum or float, or an array of 1-byte integers (a string); as runner/globals.c.
+__ebpfctl_settable()
+{
+	local t=${types[$1]} elem=0
+	while [[ $t =~ ^\[[0-9]+\]\ (VAR|CONST|VOLATILE|TYPEDEF|TYPE_TAG|RESTRICT)\ .*type_id=([0-9]+) ]]; do
+		t=${types[${BASH_REMATCH[2]}]}
+	done
+	if ((!elem)) && [[ $t =~ ^\[[0-9]+\]\ ARRAY\ .*\ type_id=([0-9]+) ]]; then
+		t=${types[${BASH_REMATCH[1]}]}
+		while [[ $t =~ ^\[[0-9]+\]\ (CONST|VOLATILE|TYPEDEF|TYPE_TAG)\ .*type_id=([0-9]+) ]]; do
+			t=${types[${BASH_REMATCH[2]}]}
+		done
+		[[ $t =~ ^\[[0-9]+\]\ INT\ .*size=1\  ]]
+		return
+	fi
+	[[ $t =~ ^\[[0-9]+\]\ (INT|ENUM|ENUM64)\  || $t =~ ^\[[0-9]+\]\ FLOAT\ .*size=(4|8)$ ]]
 }
 
 # Program names of OBJ (functions outside .text), for --attach PROG=.

@@ -363,9 +363,21 @@ def btf_globals(obj):
     types = json.loads(out.stdout)["types"]
     by_id = {t["id"]: t for t in types}
     names = set()
+
+    def settable(tid):
+        """what runner/globals.c takes: ints, enums, 4/8-byte floats, char arrays"""
+        t = by_id[tid]
+        while t["kind"] in ("VAR", "CONST", "VOLATILE", "TYPEDEF", "TYPE_TAG", "RESTRICT"):
+            t = by_id[t["type_id"]]
+        if t["kind"] == "ARRAY":
+            e = by_id[t["type_id"]]
+            while e["kind"] in ("CONST", "VOLATILE", "TYPEDEF", "TYPE_TAG"):
+                e = by_id[e["type_id"]]
+            return e["kind"] == "INT" and e["size"] == 1
+        return t["kind"] in ("INT", "ENUM", "ENUM64") or (t["kind"] == "FLOAT" and t["size"] in (4, 8))
     for t in types:
         if t["kind"] == "DATASEC" and re.match(r"^\.(rodata|data|bss)(\.|$)", t["name"]):
-            names.update(by_id[v["type_id"]]["name"] for v in t["vars"])
+            names.update(by_id[v["type_id"]]["name"] for v in t["vars"] if settable(v["type_id"]))
     # ebpfctl's loss counters (include/ebpfctl_helpers.h) are not settable
     return {n for n in names if not n.startswith("__ebpfctl_lost_")}
 
