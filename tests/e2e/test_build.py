@@ -4,6 +4,7 @@ Needs clang (the project's build dependency) and /sys/kernel/btf/vmlinux.
 """
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
@@ -394,6 +395,32 @@ def test_builder_dockerfile_is_consistent():
         body = block.split("&&")[0].replace("\\", " ")
         pkgs |= {w for w in body.split() if not w.startswith("-")}
     assert {"clang", "llvm", "libbpf-dev", "libmicrohttpd12"} <= pkgs, pkgs
+    # the compile stage has the -dev package of every library the Makefile builds against, and
+    # the final stage the package of every library build/ebpfctl links (what apt adds for them
+    # comes along): a dependency added to the Makefile but not here fails this
+    stages = [b.split("&&")[0].replace("\\", " ").split() for b in text.split("apt-get install")[1:]]
+    compile_pkgs, final_pkgs = set(stages[0]), set(stages[1])
+    mk = open(os.path.join(ROOT, "Makefile")).read()
+    mods = re.search(r"^PKGS\s*:=(.*)$", mk, re.M).group(1).split() + re.findall(r"^PKGS\s*\+=(.*)$", mk, re.M)
+    for m in " ".join(mods).split():
+        pc = subprocess.run(["pkg-config", "--variable=pcfiledir", m], capture_output=True, text=True).stdout.strip()
+        owner = subprocess.run(["dpkg", "-S", f"{pc}/{m}.pc"], capture_output=True, text=True).stdout.split(":")[0]
+        assert owner and owner in compile_pkgs, (m, owner, sorted(compile_pkgs))
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]",
+                        subprocess.run(["readelf", "-d", EBPFCTL], capture_output=True, text=True).stdout)
+    libs = {l.split(" => ")[0].strip(): l.split(" => ")[1].split()[0]
+            for l in subprocess.run(["ldd", EBPFCTL], capture_output=True, text=True).stdout.splitlines()
+            if " => /" in l}
+    assert needed
+    for so in needed:
+        path = libs[so]
+        owner = ""
+        for cand in (path, os.path.realpath(path), path.replace("/usr/lib/", "/lib/", 1)):
+            owner = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True).stdout.split(":")[0]
+            if owner:
+                break
+        assert owner, so
+        assert owner == "libc6" or owner in final_pkgs, (so, owner, sorted(final_pkgs))
     out = subprocess.run(["apt-cache", "policy"] + sorted(pkgs), capture_output=True, text=True).stdout
     known = {}
     for line in out.splitlines():
