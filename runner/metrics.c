@@ -557,6 +557,25 @@ static const struct btf_type *resolved(const struct btf *btf, uint32_t id, uint3
 	return btf__type_by_id(btf, (uint32_t)r);
 }
 
+/* A member typed (through typedefs and modifiers) as solo_types.h's duration. */
+static bool is_duration_type(const struct btf *btf, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+
+	for (int depth = 0; t && depth < 32; depth++) {
+		if (btf_is_typedef(t)) {
+			const char *n = btf__name_by_offset(btf, t->name_off);
+
+			if (n && !strcmp(n, "duration"))
+				return true;
+		} else if (!btf_is_mod(t) && !btf_is_type_tag(t)) {
+			return false;
+		}
+		t = btf__type_by_id(btf, t->type);
+	}
+	return false;
+}
+
 static bool int_array(const struct btf *btf, const struct btf_type *t, uint32_t *nelems, uint32_t *esize)
 {
 	const struct btf_type *et;
@@ -613,6 +632,9 @@ static int setup_map_hist(struct mm_map *mm, struct rerr *err)
 				mm->sum_off = off / 8;
 				mm->sum_size = mt->size;
 				mm->sum_signed = btf_int_encoding(mt) & BTF_INT_SIGNED;
+				/* a duration sum: the slots are log2 of nanoseconds too;
+				 * both are shown in seconds (Prometheus' base unit) */
+				mm->sum_duration = mt->size == 8 && is_duration_type(btf, mb->type);
 			}
 		}
 	}
@@ -952,7 +974,10 @@ static void render_scrape(struct mm_map *mm, struct strbuf *out, const unsigned 
 			sb_putc(out, '\n');
 			if (mm->has_sum) {
 				put_sample(out, f->name, "_sum", lb, r->key_len);
-				prom_i128(out, sum->i);
+				if (mm->sum_duration)
+					prom_double(out, (double)sum->i / 1e9);
+				else
+					prom_i128(out, sum->i);
 				sb_putc(out, '\n');
 			}
 		}
@@ -1352,7 +1377,9 @@ static int le_build(struct mm_map *mm)
 	mm->le_n = n;
 	for (int i = 0; i < n; i++) {
 		mm->le_off[i] = (uint32_t)sb->len;
-		if (!mm->is_event) {
+		if (!mm->is_event && mm->sum_duration) {
+			prom_double(sb, (double)(((unsigned __int128)1 << (i + 1)) - 1) / 1e9);
+		} else if (!mm->is_event) {
 			prom_u128(sb, ((unsigned __int128)1 << (i + 1)) - 1);
 		} else if (mm->bounds) {
 			prom_double(sb, mm->bounds[i]);

@@ -70,6 +70,7 @@ struct mm_map {
 	/* hash/array hist: the slots array and the optional `sum` member */
 	uint32_t slots_off, nslots, slot_size;
 	bool has_sum, sum_signed;
+	bool sum_duration;	/* hash/array hist: sum is a `duration`: ns slots, seconds out */
 	uint32_t sum_off, sum_size;
 
 	/* ring/perf gauge/hist: the value field */

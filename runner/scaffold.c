@@ -174,15 +174,16 @@ static void emit_gauge_helper(struct strbuf *sb)
 
 static void emit_hist_helpers(struct strbuf *sb)
 {
-	S("#define HIST_SLOTS 32\n\n"
+	S("#define HIST_SLOTS 48\t/* 2^48 ns: 78 hours */\n\n"
 	  "/*\n"
-	  " * A log2 histogram: slots[i] counts values in [2^i, 2^(i+1)-1] (slot 0 also\n"
-	  " * counts 0).  ebpfctl exports it as a Prometheus histogram with\n"
-	  " * le=\"2^(i+1)-1\" in the probe's own unit, and the sum member becomes _sum.\n"
+	  " * A log2 histogram of nanoseconds: slots[i] counts values in [2^i, 2^(i+1)-1]\n"
+	  " * (slot 0 also counts 0).  ebpfctl exports it as a Prometheus histogram; the\n"
+	  " * sum member becomes _sum, and because it is a duration (solo_types.h) the\n"
+	  " * bounds and the sum are shown in seconds: le=\"(2^(i+1)-1)/1e9\".\n"
 	  " */\n"
 	  "struct hist {\n"
 	  "\tu32 slots[HIST_SLOTS];\n"
-	  "\tu64 sum;\n"
+	  "\tduration sum;\n"
 	  "};\n\n"
 	  "static struct hist zero_hist;\t/* the value of a new entry */\n\n"
 	  "/* floor(log2(v)), without a loop for the verifier to walk */\n"
@@ -515,12 +516,12 @@ static void gen_process(struct strbuf *sb, int map, int out, struct desc *d)
 		  "}\n\n");
 		return;
 	}
-	d->what = "how long processes live, as a log2 histogram in milliseconds per command name";
-	d->output = " * /metrics: ebpf_solo_io_process_lifetime_bucket{comm=\"sh\",le=\"1023\"} ... in\n"
-		    " * milliseconds (le = 2^(i+1)-1), plus _sum and _count.\n";
+	d->what = "how long processes live, as a log2 histogram per command name";
+	d->output = " * /metrics: ebpf_solo_io_process_lifetime_seconds_bucket{comm=\"sh\",le=\"0.001048575\"} ...\n"
+		    " * in seconds (le = (2^(i+1)-1) ns), plus _sum and _count.\n";
 	S(comm_key_struct);
 	emit_hist_helpers(sb);
-	emit_hash(sb, "HASH", "process_lifetime", "struct comm_key", "struct hist", ".maps.hist",
+	emit_hash(sb, "HASH", "process_lifetime_seconds", "struct comm_key", "struct hist", ".maps.hist",
 		  "Histogram: key fields are labels, the value holds the log2 slots.");
 	emit_exit_open(sb);
 	S("\tstruct task_struct *task = (struct task_struct *)bpf_get_current_task();\n"
@@ -530,7 +531,7 @@ static void gen_process(struct strbuf *sb, int map, int out, struct desc *d)
 	S(exit_leader_check);
 	S("\n\tlifetime_ns = bpf_ktime_get_ns() - BPF_CORE_READ(task, start_time);\n"
 	  "\t__builtin_memcpy(key.comm, comm, sizeof(comm));\n"
-	  "\thist_observe(&process_lifetime, &key, lifetime_ns / 1000000);\t/* ms */\n"
+	  "\thist_observe(&process_lifetime_seconds, &key, lifetime_ns);\t/* ns */\n"
 	  "\treturn 0;\n"
 	  "}\n\n");
 }
@@ -668,12 +669,12 @@ static void gen_file(struct strbuf *sb, int map, int out, struct desc *d)
 			    " * _sum and _count (a duration value is observed in seconds).\n";
 		emit_hist_ringbuf(sb, "\tchar comm[16];\n", "openat_latency_seconds");
 	} else {
-		d->what = "openat latency as a log2 histogram in nanoseconds per command name";
-		d->output = " * /metrics: ebpf_solo_io_openat_latency_bucket{comm=\"cat\",le=\"4095\"} ... in\n"
-			    " * nanoseconds (le = 2^(i+1)-1), plus _sum and _count.\n";
+		d->what = "openat latency as a log2 histogram per command name";
+		d->output = " * /metrics: ebpf_solo_io_openat_latency_seconds_bucket{comm=\"cat\",le=\"4.095e-06\"} ...\n"
+			    " * in seconds (le = (2^(i+1)-1) ns), plus _sum and _count.\n";
 		S(comm_key_struct);
 		emit_hist_helpers(sb);
-		emit_hash(sb, "HASH", "openat_latency", "struct comm_key", "struct hist", ".maps.hist",
+		emit_hash(sb, "HASH", "openat_latency_seconds", "struct comm_key", "struct hist", ".maps.hist",
 			  "Histogram: key fields are labels, the value holds the log2 slots.");
 	}
 	emit_hash(sb, "HASH", "start", "u32", "u64", ".maps",
@@ -710,7 +711,7 @@ static void gen_file(struct strbuf *sb, int map, int out, struct desc *d)
 		  "}\n\n");
 	else
 		S("\tbpf_get_current_comm(key.comm, sizeof(key.comm));\n"
-		  "\thist_observe(&openat_latency, &key, took);\t/* ns */\n"
+		  "\thist_observe(&openat_latency_seconds, &key, took);\t/* ns */\n"
 		  "\treturn 0;\n"
 		  "}\n\n");
 }
@@ -800,15 +801,15 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 		return;
 	}
 
-	d->what = "system call latency as a log2 histogram in nanoseconds per syscall number";
-	d->output = " * /metrics: ebpf_solo_io_syscall_latency_bucket{syscall_nr=\"0\",le=\"4095\"} ... in\n"
-		    " * nanoseconds (le = 2^(i+1)-1), plus _sum and _count.\n";
+	d->what = "system call latency as a log2 histogram per syscall number";
+	d->output = " * /metrics: ebpf_solo_io_syscall_latency_seconds_bucket{syscall_nr=\"0\",le=\"4.095e-06\"} ...\n"
+		    " * in seconds (le = (2^(i+1)-1) ns), plus _sum and _count.\n";
 	S("struct call {\n"
 	  "\tint syscall_nr;\n"
 	  "\tu64 start_ns;\n"
 	  "};\n\n");
 	emit_hist_helpers(sb);
-	emit_hash(sb, "HASH", "syscall_latency", "struct syscall_key", "struct hist", ".maps.hist",
+	emit_hash(sb, "HASH", "syscall_latency_seconds", "struct syscall_key", "struct hist", ".maps.hist",
 		  "Histogram: key fields are labels, the value holds the log2 slots.");
 	emit_hash(sb, "HASH", "inside", "u32", "struct call", ".maps",
 		  "Private (plain .maps, not exported): thread id -> the call it is in.");
@@ -830,7 +831,7 @@ static void gen_syscall(struct strbuf *sb, int map, int out, struct desc *d)
 	  "\tif (!call)\n"
 	  "\t\treturn 0;\n"
 	  "\tkey.syscall_nr = call->syscall_nr;\n"
-	  "\thist_observe(&syscall_latency, &key, bpf_ktime_get_ns() - call->start_ns);\t/* ns */\n"
+	  "\thist_observe(&syscall_latency_seconds, &key, bpf_ktime_get_ns() - call->start_ns);\t/* ns */\n"
 	  "\tbpf_map_delete_elem(&inside, &tid);\n"
 	  "\treturn 0;\n"
 	  "}\n\n"
@@ -1091,14 +1092,14 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 			    " * _sum and _count (a duration value is observed in seconds).\n";
 		emit_hist_ringbuf(sb, "\tenum addr_family family;\n\tu32 __pad;\n", "tcp_lifetime_seconds");
 	} else {
-		d->what = "TCP connection lifetimes as a log2 histogram in microseconds per family";
-		d->output = " * /metrics: ebpf_solo_io_tcp_lifetime_bucket{family=\"AF_INET\",le=\"1023\"} ... in\n"
-			    " * microseconds (le = 2^(i+1)-1), plus _sum and _count.\n";
+		d->what = "TCP connection lifetimes as a log2 histogram per family";
+		d->output = " * /metrics: ebpf_solo_io_tcp_lifetime_seconds_bucket{family=\"AF_INET\",le=\"0.001048575\"} ...\n"
+			    " * in seconds (le = (2^(i+1)-1) ns), plus _sum and _count.\n";
 		S("struct family_key {\n"
 		  "\tenum addr_family family;\n"
 		  "};\n\n");
 		emit_hist_helpers(sb);
-		emit_hash(sb, "HASH", "tcp_lifetime", "struct family_key", "struct hist", ".maps.hist",
+		emit_hash(sb, "HASH", "tcp_lifetime_seconds", "struct family_key", "struct hist", ".maps.hist",
 			  "Histogram: key fields are labels, the value holds the log2 slots.");
 	}
 	emit_hash(sb, "HASH", "born", "u64", "u64", ".maps",
@@ -1134,7 +1135,7 @@ static void gen_network(struct strbuf *sb, int map, int out, struct desc *d)
 		  "}\n\n");
 	else
 		S("\tkey.family = ctx->family;\n"
-		  "\thist_observe(&tcp_lifetime, &key, now / 1000);\t/* us */\n"
+		  "\thist_observe(&tcp_lifetime_seconds, &key, now);\t/* ns */\n"
 		  "\treturn 0;\n"
 		  "}\n\n");
 }

@@ -172,7 +172,7 @@ def _check_metric(prog, mapt, out, run, port, procs, held, target):
             reap(procs)
             w("live_processes", lambda l, v: l == {"comm": "sleep"} and v == 0)
         else:
-            name = "process_lifetime_seconds_count" if mapt == "ringbuf" else "process_lifetime_count"
+            name = "process_lifetime_seconds_count"
             w(name, lambda l, v: l.get("comm") == "true" and v >= 1,
               trigger=lambda: subprocess.run(["/usr/bin/true"]))
     elif prog == "file":
@@ -181,7 +181,7 @@ def _check_metric(prog, mapt, out, run, port, procs, held, target):
                           trigger=_cat(target))
             assert set(labels) == {"comm"}
         else:
-            name = "openat_latency_seconds_count" if mapt == "ringbuf" else "openat_latency_count"
+            name = "openat_latency_seconds_count"
             w(name, lambda l, v: l.get("comm") == "cat" and v >= 1, trigger=_cat(target))
     elif prog == "syscall":
         if out == "counter":
@@ -190,8 +190,8 @@ def _check_metric(prog, mapt, out, run, port, procs, held, target):
         elif out == "gauge":
             w("syscalls_in_flight", lambda l, v: v >= 1, trigger=_spawn_every({}, procs, ["sleep", "60"]))
         else:
-            w("syscall_latency_count")
-            w("syscall_latency_bucket", lambda l, v: l.get("le") == "+Inf" and v >= 1)
+            w("syscall_latency_seconds_count")
+            w("syscall_latency_seconds_bucket", lambda l, v: l.get("le") == "+Inf" and v >= 1)
     else:
         if out == "counter":
             for fam in ("AF_INET", "AF_INET6"):
@@ -204,7 +204,7 @@ def _check_metric(prog, mapt, out, run, port, procs, held, target):
                 w("tcp_sockets", lambda l, v: l == {"family": fam, "state": "ESTABLISHED"} and v >= 1,
                   trigger=_tcp(held))
         else:
-            name = "tcp_lifetime_seconds_count" if mapt == "ringbuf" else "tcp_lifetime_count"
+            name = "tcp_lifetime_seconds_count"
             for fam in ("AF_INET", "AF_INET6"):
                 w(name, lambda l, v: l == {"family": fam} and v >= 1, trigger=_tcp())
     if out == "counter":
