@@ -43,6 +43,19 @@ struct hval {
 	} p##_lat SEC(".maps.hist");
 
 METRIC_MAPS(BPF_MAP_TYPE_HASH, hs)
+
+/* a duration sum: the slots are log2 of nanoseconds, shown in seconds */
+struct dval {
+	u32 slots[8];
+	duration sum;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct key);
+	__type(value, struct dval);
+} hs_dur_seconds SEC(".maps.hist");
 METRIC_MAPS(BPF_MAP_TYPE_LRU_HASH, lru)
 METRIC_MAPS(BPF_MAP_TYPE_PERCPU_HASH, pch)
 METRIC_MAPS(BPF_MAP_TYPE_LRU_PERCPU_HASH, lpch)
@@ -108,6 +121,16 @@ int tick(void *ctx)
 	k.tag[2] = s % 4;
 	k.__pid = s % 3;
 	update(&hs_calls, &hs_level, &hs_lat, &k, s);
+	{
+		struct dval zero = {}, *d = get(&hs_dur_seconds, &k, (struct hval *)&zero);
+		u32 i = slot_of(s);
+
+		if (d) {
+			if (i < 8)
+				d->slots[i]++;
+			d->sum += s;	/* s nanoseconds */
+		}
+	}
 	update(&lru_calls, &lru_level, &lru_lat, &k, s);
 	update(&pch_calls, &pch_level, &pch_lat, &k, s);
 	update(&lpch_calls, &lpch_level, &lpch_lat, &k, s);

@@ -349,6 +349,34 @@ def test_hash_every_kind(run_ebpfctl, prefix, percpu):
     assert r.stop()[0] == 0
 
 
+def test_hash_hist_with_a_duration_sum_is_in_seconds(run_ebpfctl):
+    """struct { u32 slots[8]; duration sum; }: the slots are log2 of nanoseconds, the bounds and
+    _sum are shown in seconds (spec/metrics.md), so the family can be named ..._seconds."""
+    r, port = start(run_ebpfctl, "m_hash")
+    trigger(13)
+
+    def settled():
+        s, _, _ = parse(scrape(port))
+        return sum(family_samples(s, f"{NS}_hs_dur_seconds_count").values()) == 13 and s
+    s = wait_until(settled, what="the duration histogram")
+    for k in range(2):
+        labels = lbl(kind=str(k), tag="k")
+        vals = [q for q in range(1, 14) if q % 2 == k]
+        slots = [0] * 8
+        for v in vals:
+            slots[min(max(v.bit_length() - 1, 0), 7)] += 1
+        cum = 0
+        for i, c in enumerate(slots):
+            cum += c
+            key = (f"{NS}_hs_dur_seconds_bucket", tuple(sorted(labels + (("le", ((1 << (i + 1)) - 1) / 1e9),))))
+            assert s.get(key) == cum, (key, s.get(key))
+        assert s[(f"{NS}_hs_dur_seconds_sum", labels)] == sum(vals) / 1e9
+    body = scrape(port)
+    assert 'le="1e-09"' in body and 'le="2.55e-07"' in body, body[:2000]
+    assert promtool_check(body)[0] == 0
+    assert r.stop()[0] == 0
+
+
 def test_vanished_entries_vanish_and_counters_reset(run_ebpfctl):
     r, port = start(run_ebpfctl, "m_hash")
     trigger(6)
