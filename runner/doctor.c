@@ -716,6 +716,31 @@ static int trial_attach(enum bpf_prog_type type, enum bpf_attach_type attach, in
 	return 0;
 }
 
+bool doctor_fentry_usable(void)
+{
+	static int known = -1;	/* the kernel does not change under a run */
+	struct btf *btf;
+	char msg[384];
+	bool attach = true;
+	int id;
+
+	if (known >= 0)
+		return known;
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		known = 0;
+		return false;
+	}
+	id = btf__find_by_name_kind(btf, "bpf_fentry_test1", BTF_KIND_FUNC);
+	if (id < 0) {
+		attach = false;
+		id = btf__find_by_name_kind(btf, "vfs_read", BTF_KIND_FUNC);
+	}
+	known = id >= 0 && !trial_attach(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, id, attach, msg, sizeof(msg));
+	btf__free(btf);
+	return known;
+}
+
 static void check_fentry(struct doctor_ctx *x)
 {
 	struct doctor_check *c = add_check(x, "fentry/fexit");

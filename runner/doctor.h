@@ -32,6 +32,10 @@ struct doctor_report {
  * kprobes, fentry/fexit, bpf_lsm, ringbuf, bpf_stats, memlock, clang,
  * llvm-strip, bpftool.  Tools are looked up on $PATH.  0 or -errno. */
 int doctor_run(struct doctor_report *rep);
+/* Whether fentry programs load and attach on this kernel (a trial on
+ * bpf_fentry_test1, or a load on vfs_read), for hints that would suggest
+ * them.  Needs the kernel's BTF and bpf(); false when either is missing. */
+bool doctor_fentry_usable(void);
 
 /* "ok", "warn" or "fail". */
 const char *doctor_status_name(enum doctor_status status);

@@ -136,3 +136,19 @@ out:
 	cap_free(caps);
 	return e;
 }
+
+bool privs_bpf_capable(void)
+{
+	cap_t caps = cap_get_proc();
+	cap_flag_value_t admin = CAP_CLEAR, bpf = CAP_CLEAR, perfmon = CAP_CLEAR;
+
+	if (!caps)
+		return false;
+	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_EFFECTIVE, &admin);
+	if (CAP_IS_SUPPORTED(CAP_BPF))
+		cap_get_flag(caps, CAP_BPF, CAP_EFFECTIVE, &bpf);
+	if (CAP_IS_SUPPORTED(CAP_PERFMON))
+		cap_get_flag(caps, CAP_PERFMON, CAP_EFFECTIVE, &perfmon);
+	cap_free(caps);
+	return admin == CAP_SET || (bpf == CAP_SET && perfmon == CAP_SET);
+}

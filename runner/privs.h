@@ -28,5 +28,8 @@ int privs_check_keep(const char *keep, struct rerr *err);
  * is left as it is (only an unprivileged run lacks it, and it has nothing
  * to drop there). */
 int privs_drop(const char *keep, const struct privs_need *need, struct rerr *err);
+/* Whether this process has what bpf() asks of a tracing loader: CAP_SYS_ADMIN,
+ * or CAP_BPF and CAP_PERFMON, effective (a refusal is then someone else's). */
+bool privs_bpf_capable(void);
 
 #endif

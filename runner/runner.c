@@ -179,10 +179,89 @@ static const char *map_suffix(struct robj *o, const char *name)
 }
 
 /* Decided by the error, never by the user id: the kernel said no. */
-static int report_eperm(struct runner *r, const char *path, int e)
+static const char *last_line(const char *log, const char *prefix, const char *contains, size_t *len);
+static void quoted(const char *l, size_t len, size_t off, char *out, size_t size);
+
+/* /sys/kernel/security/lockdown: "none [integrity] confidentiality" -> the
+ * bracketed mode into buf; false when none (or not known). */
+static bool lockdown_mode(char *buf, size_t size)
 {
-	rerr_set(r->err, e, "%s: %s", path, strerror(-e));
-	rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+	char text[128] = "", *a, *b;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	if (!f)
+		return false;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	a = strchr(text, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!b || !strncmp(a + 1, "none", 4))
+		return false;
+	snprintf(buf, size, "%.*s", (int)(b - a - 1), a + 1);
+	return true;
+}
+
+/* The program libbpf says failed to load ("prog 'NAME': BPF program load failed"). */
+static struct bpf_program *failed_program(struct robj *o)
+{
+	const char *log = sb_cstr(&libbpf_log), *l;
+	char name[256];
+	size_t len;
+
+	if (!o || !o->obj || !(l = last_line(log, "prog '", "': BPF program load failed", &len)))
+		return NULL;
+	quoted(l, len, 6, name, sizeof(name));
+	return name[0] ? bpf_object__find_program_by_name(o->obj, name) : NULL;
+}
+
+/* fentry, fexit, fmod_ret, lsm, freplace: BPF trampoline programs */
+static const char *trampoline_kind(const struct bpf_program *p)
+{
+	switch (bpf_program__expected_attach_type(p)) {
+	case BPF_TRACE_FENTRY:
+		return "fentry";
+	case BPF_TRACE_FEXIT:
+		return "fexit";
+	case BPF_MODIFY_RETURN:
+		return "fmod_ret";
+	case BPF_LSM_MAC:
+		return "lsm";
+	default:
+		return bpf_program__type(p) == BPF_PROG_TYPE_EXT ? "freplace" : NULL;
+	}
+}
+
+/* EPERM/EACCES from bpf(): without the capabilities, say which; with them
+ * (root), say what else refuses instead of "run as root". */
+static int report_eperm(struct runner *r, struct robj *o, const char *path, int e)
+{
+	struct bpf_program *p = failed_program(o);
+	const char *kind = p ? trampoline_kind(p) : NULL;
+	char mode[32];
+
+	if (!privs_bpf_capable()) {
+		rerr_set(r->err, e, "%s: %s", path, strerror(-e));
+		rerr_hint(r->err, "run as root or grant CAP_BPF and CAP_PERFMON");
+		return e;
+	}
+	if (lockdown_mode(mode, sizeof(mode))) {
+		rerr_set(r->err, e, "%s: %s: the kernel is locked down (%s), which refuses this even as root", path,
+			 strerror(-e), mode);
+		rerr_hint(r->err, "lockdown=%s (or Secure Boot) forbids what the probe does; a tracepoint probe "
+			  "without bpf_probe_read_kernel may still load", mode);
+		return e;
+	}
+	if (kind) {
+		rerr_set(r->err, e, "program '%s': the kernel refuses %s programs, even as root: %s",
+			 bpf_program__name(p), kind, strerror(-e));
+		rerr_hint(r->err, "it allows no BPF trampolines here (see ebpfctl doctor, fentry/fexit): attach "
+			  "with tracepoint/, raw_tp/ or tp_btf/ instead");
+		return e;
+	}
+	rerr_set(r->err, e, "%s: %s, even with CAP_BPF and CAP_PERFMON", path, strerror(-e));
+	rerr_hint(r->err, "something besides capabilities refuses: a security module (SELinux, AppArmor, the bpf "
+		  "LSM), a seccomp filter or the container runtime; ebpfctl doctor checks this machine");
 	return e;
 }
 
@@ -254,7 +333,7 @@ static int prepare_maps(struct runner *r, struct robj *o)
 			if (fd < 0) {
 				e = -errno;
 				if (e == -EPERM || e == -EACCES)
-					return report_eperm(r, o->path, e);
+					return report_eperm(r, o, o->path, e);
 				return rerr_set(r->err, e, "map '%s': cannot create ring buffer: %s", name,
 						strerror(-e));
 			}
@@ -480,7 +559,7 @@ static int report_load_failure(struct runner *r, struct robj *o, int e)
 				verifier_reason(b, end, e));
 	}
 	if (e == -EPERM || e == -EACCES)
-		return report_eperm(r, path, e);
+		return report_eperm(r, o, path, e);
 	/* map creation and other failures: libbpf's last lines say what */
 	if (report_map_failure(r, log, e))
 		return e;
@@ -580,7 +659,7 @@ static int ensure_bpffs(struct runner *r, struct robj *o)
 		if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
 			e = -errno;
 			if (e == -EPERM || e == -EACCES)
-				return report_eperm(r, o->path, e);
+				return report_eperm(r, o, o->path, e);
 			rerr_set(r->err, e, "map '%s': cannot pin at %s: %s is not a BPF filesystem and mounting one failed: %s",
 				 bpf_map__name(map), pin, dir, strerror(-e));
 			rerr_hint(r->err, "mount one: mount -t bpf bpf %s", dir);

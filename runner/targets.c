@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "targets.h"
+#include "doctor.h"
 
 /* Not in Debian 12's uapi headers (tcx arrived in 6.6). */
 #define TGT_BPF_TCX_INGRESS 46
@@ -710,6 +711,15 @@ static int usdt_attach(struct tgt_set *ts, struct bpf_program *prog, const struc
 	return add_link(ts, link);
 }
 
+
+/* Where kprobes are compiled out: what to use instead, offering fentry only
+ * where this kernel takes it (on some it refuses trampolines too). */
+static void no_kprobes_hint(struct rerr *err)
+{
+	rerr_hint(err, "this kernel has no kprobe support (CONFIG_KPROBES is off): use a tracepoint, raw_tp%s",
+		  doctor_fentry_usable() ? ", tp_btf or fentry program" : " or tp_btf program (it refuses fentry too)");
+}
+
 static int kprobe_attach(struct tgt_set *ts, struct bpf_program *prog, const struct attach_info *ai,
 			 const char *t, struct rerr *err)
 {
@@ -735,8 +745,7 @@ static int kprobe_attach(struct tgt_set *ts, struct bpf_program *prog, const str
 
 		fail(err, e, name, ai, t);
 		if (e == -ENOENT && access("/sys/bus/event_source/devices/kprobe", F_OK))
-			rerr_hint(err, "this kernel has no kprobe support (CONFIG_KPROBES is off): use a "
-				       "tracepoint, raw_tp, tp_btf or fentry program");
+			no_kprobes_hint(err);
 		return e;
 	}
 	return add_link(ts, link);
@@ -863,8 +872,7 @@ libbpf:
 		fail(err, e, name, &ai, ai.target);
 		if (e == -ENOENT && !strncmp(ai.kind, "kprobe", 6) &&
 		    access("/sys/bus/event_source/devices/kprobe", F_OK))
-			rerr_hint(err, "this kernel has no kprobe support (CONFIG_KPROBES is off): use a "
-				       "tracepoint, raw_tp, tp_btf or fentry program");
+			no_kprobes_hint(err);
 		return e ? e : -EINVAL;
 	}
 	e = add_link(ts, link);
