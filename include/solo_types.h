@@ -57,7 +57,9 @@ typedef unsigned long long duration;
  *   JSON and labels: wall-clock time, RFC 3339 UTC with 9 fraction digits,
  *   "2026-11-22T10:00:00.123456789Z", computed with the REALTIME-MONOTONIC
  *   offset the runner measures at start.  bpf_ktime_get_boot_ns() values
- *   agree unless the machine has been suspended since boot.
+ *   agree unless the machine has been suspended since boot.  Read unsigned
+ *   and added without wrapping: every value has its date (2^64 - 1 ns after
+ *   boot is in the 27th century).
  */
 typedef unsigned long long ktime;
 

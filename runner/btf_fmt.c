@@ -903,9 +903,11 @@ static inline char *put2(char *w, unsigned v)
 }
 
 /* "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"; int64 ns spans 1677..2262 */
-static char *put_rfc3339(char *w, int64_t ns)
+/* ns since the epoch: 128 bits, so a ktime (an unsigned 64-bit count) plus
+ * the boot offset never wraps (the largest, 2^64 - 1, is in 2608). */
+static char *put_rfc3339(char *w, __int128 ns)
 {
-	int64_t secs = ns / 1000000000, frac = ns % 1000000000, days, sod, y;
+	int64_t secs = (int64_t)(ns / 1000000000), frac = (int64_t)(ns % 1000000000), days, sod, y;
 	unsigned m, d;
 
 	if (frac < 0) {
@@ -1118,7 +1120,7 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 	case OP_DUR:
 		return put_duration(w, (int64_t)ld64(q));
 	case OP_KTIME:
-		return put_rfc3339(w, (int64_t)(ld64(q) + (uint64_t)ktime_offset));
+		return put_rfc3339(w, (__int128)ld64(q) + ktime_offset);
 	case OP_ERRNO:
 	case OP_SIGNAL:
 		v = ld_val(op, q);

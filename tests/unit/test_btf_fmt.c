@@ -942,6 +942,14 @@ static void test_rfc3339_ktime(void **state)
 	fmt_set_ktime_offset(1700000000000000000LL);
 	v = 123456789;
 	EXPECT_JSON(btf, kt, &v, 8, "\"2023-11-14T22:13:20.123456789Z\"");
+	/* an unsigned 64-bit count: 2^63 and more do not wrap to before 1970 (they did: 1731) */
+	v = (1ULL << 63) - 1;
+	EXPECT_JSON(btf, kt, &v, 8, "\"2316-02-24T22:00:36.854775807Z\"");
+	v = 1ULL << 63;
+	EXPECT_JSON(btf, kt, &v, 8, "\"2316-02-24T22:00:36.854775808Z\"");
+	v = UINT64_MAX;
+	EXPECT_JSON(btf, kt, &v, 8, "\"2608-06-04T21:47:53.709551615Z\"");
+	v = 123456789;
 	fmt_set_ktime_offset(0);
 	EXPECT_JSON(btf, btf__add_typedef(btf, "ktime", t.u32), &v, 4, "123456789");
 	btf__free(btf);
