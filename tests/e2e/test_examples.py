@@ -2,6 +2,7 @@
 against the real kernel, triggered, and its documented output checked."""
 import json
 import os
+import re
 import pty
 import signal
 import socket
@@ -285,6 +286,14 @@ def test_sigsnoop(example):
     assert e["event"]["sender_pid"] == os.getpid() and e["event"]["result"] == "DELIVERED"
     wait_sample(port, NS + "signals_total", lambda l, v: l == {"signal": "SIGUSR2"} and v >= 1, run=run)
     left.snapshot()
+
+
+def test_readme_catalog_lists_every_example():
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    cat = readme[readme.index("## Examples"):]
+    cat = cat[:cat.index("\n## ")]
+    listed = re.findall(r"^\| \[(\w+)\]\(examples/\1/\)", cat, re.M)
+    assert sorted(listed) == EXAMPLES, (listed, EXAMPLES)
 
 
 def test_every_example_has_a_test():
