@@ -132,9 +132,13 @@ typedef unsigned int ifindex;
  *   cgroup's path relative to the cgroup v2 root ("/" for the root), found
  *   by walking the hierarchy under --host-root (an id is the inode number
  *   of its directory); a cgroup created later is found at its first
- *   appearance (the tree is walked again at most once a second); unknown
- *   ids (removed cgroups, cgroup v1 ids) render as the plain number.
- *   Paths longer than 1023 bytes are cut.
+ *   appearance (looked up by id, or by walking the tree again at most once
+ *   a second); ids never named (a cgroup removed before its first event,
+ *   cgroup v1 ids, random values) render as the plain number, and a cgroup
+ *   removed after it was named keeps its name (ids are never reused).  At
+ *   most 1000 new ids a second are looked up: a flood of unknown ids
+ *   renders the rest as numbers until it passes.  Paths longer than 1023
+ *   bytes are cut.
  */
 typedef unsigned long long cgroup_id;
 

@@ -160,7 +160,7 @@ void fmt_set_enricher(fmt_enrich_fn fn, fmt_enrich_json_fn json, void *ctx)
 static const char *const enrich_keys[4] = { "container_id", "container_name", "pod", "namespace" };
 /* worst case of one value: quoted, every byte escaped */
 #define ENRICH_VAL_MAX (2 + 6 * (ENRICH_NAME_MAX - 1))
-#define ENRICH_JSON_MAX (4 * (ENRICH_VAL_MAX + 20))
+#define ENRICH_JSON_MAX (4 * (ENRICH_VAL_MAX + 24))
 
 static const char *enrich_val(const struct enrich_info *ci, uint32_t which)
 {
@@ -1141,8 +1141,9 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 	}
 	case OP_NAME: {
 		char buf[FMT_NAME_MAX];
-		uint64_t u = (uint64_t)ld_val(op, q);
-		size_t n = name_fn ? name_fn(name_ctx, (int)op->b, u, buf, sizeof(buf)) : 0;
+		__int128 sv = ld_val(op, q);
+		uint64_t u = (uint64_t)sv;
+		size_t n = name_fn && sv >= 0 ? name_fn(name_ctx, (int)op->b, u, buf, sizeof(buf)) : 0;
 
 		if (!n && op->b == FMT_NAME_KSYM) {
 			/* no symbols known: the address, as a string still */
@@ -1170,7 +1171,28 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 		return put_u64(w, (uint16_t)(q[0] << 8 | q[1]));
 	case OP_ENRICH:
 		/* an event of no container gains nothing */
-		return enrich_json_fn ? w + enrich_json_fn(enrich_ctx, ld64(q), w, ENRICH_JSON_MAX) : w;
+		if (!op->a)
+			return enrich_json_fn ? w + enrich_json_fn(enrich_ctx, ld64(q), w, ENRICH_JSON_MAX) : w;
+		/* keys renamed around the record's own members: the slow way */
+		{
+			struct enrich_info ci;
+
+			if (!enrich_fn || !enrich_fn(enrich_ctx, ld64(q), &ci))
+				return w;
+			for (uint32_t k = 0; k < 4; k++) {
+				const char *v = enrich_val(&ci, k);
+
+				*w++ = ',';
+				*w++ = '"';
+				w = put_lit(w, enrich_keys[k], strlen(enrich_keys[k]));
+				for (uint32_t u = (op->a >> (8 * k)) & 0xff; u; u--)
+					*w++ = '_';
+				w = PUT_LIT(w, "\":\"");
+				w = put_json_str(w, (const uint8_t *)v, strlen(v));
+				*w++ = '"';
+			}
+			return w;
+		}
 	case OP_ENRICH_FIELD: {
 		struct enrich_info ci;
 		bool known = enrich_fn && enrich_fn(enrich_ctx, ld64(q), &ci);
@@ -1791,7 +1813,9 @@ static int compile_special(struct cc *c, enum special sp, const struct rtype *r,
 	case SP_IFINDEX:
 	case SP_CGROUP:
 	case SP_USER:
-		err = int_op(&op, bit_off, r->t->size * 8, 0);
+		/* signed types stay signed: -1 is no name, shown as -1 */
+		err = int_op(&op, bit_off, r->t->size * 8,
+			     btf_is_int(r->t) ? btf_int_encoding(r->t) & BTF_INT_SIGNED : btf_kflag(r->t));
 		if (err)
 			return err;
 		op.code = OP_NAME;
@@ -1817,6 +1841,8 @@ static int compile_special(struct cc *c, enum special sp, const struct rtype *r,
 		return -EINVAL;
 	}
 }
+
+static bool has_member_named(const struct btf *btf, const struct btf_type *t, const char *name, int depth);
 
 static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t bf_bits, int depth,
 			 size_t *max)
@@ -1928,6 +1954,19 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 			op.code = OP_ENRICH;
 			op.off = (uint32_t)c->cg_off;
 			op.width = 8;
+			/* a member already named pod (say): the field becomes pod_, as
+			 * the label does; op.a holds the '_' count per key */
+			for (uint32_t k = 0; k < 4; k++) {
+				char key[32];
+				uint32_t u = 0;
+
+				snprintf(key, sizeof(key), "%s", enrich_keys[k]);
+				while (u < 3 && has_member_named(c->btf, t, key, 0)) {
+					strcat(key, "_");
+					u++;
+				}
+				op.a |= u << (8 * k);
+			}
 			if ((err = add_leaf(c, &op, false, ENRICH_JSON_MAX, max)))
 				return err;
 		}
@@ -2142,12 +2181,52 @@ static int64_t find_pid_member(const struct btf *btf, uint32_t type_id)
 	return -1;
 }
 
+/* Whether struct/union t has a member called name, anonymous members'
+ * members included (they are t's own in C and in the JSON). */
+static bool has_member_named(const struct btf *btf, const struct btf_type *t, const char *name, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	struct rtype mr;
+
+	for (int i = 0; i < btf_vlen(t) && depth < MAX_DEPTH; i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+
+		if (n && !strcmp(n, name))
+			return true;
+		if (n && !*n && !resolve(btf, m->type, &mr) && btf_is_composite(mr.t) &&
+		    has_member_named(btf, mr.t, name, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+/* The first cgroup_id member of struct t (at byte base), looking into
+ * anonymous members, whose members are t's own as in C; -1 if none. */
+static int64_t cgroup_member_in(const struct btf *btf, const struct btf_type *t, uint64_t base, int depth)
+{
+	const struct btf_member *m = btf_members(t);
+	struct rtype mr;
+
+	for (int i = 0; i < btf_vlen(t) && depth < MAX_DEPTH; i++, m++) {
+		uint64_t off = base + btf_member_bit_offset(t, (uint32_t)i);
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		int64_t got;
+
+		if (off % 8 || btf_member_bitfield_size(t, (uint32_t)i) || resolve(btf, m->type, &mr))
+			continue;
+		if (pick_special(&mr, type_size(btf, m->type)) == SP_CGROUP)
+			return (int64_t)(off / 8);
+		if (name && !*name && btf_is_composite(mr.t) && (got = cgroup_member_in(btf, mr.t, off, depth + 1)) >= 0)
+			return got;
+	}
+	return -1;
+}
+
 /* --enrich: the byte offset of the record's first top-level cgroup_id
  * member (0 when the record is one), or -1. */
 static int64_t find_cgroup_member(const struct btf *btf, uint32_t type_id)
 {
-	const struct btf_member *m;
-	struct rtype r, mr;
+	struct rtype r;
 
 	if (!btf || resolve(btf, type_id, &r))
 		return -1;
@@ -2155,16 +2234,7 @@ static int64_t find_cgroup_member(const struct btf *btf, uint32_t type_id)
 		return 0;
 	if (!btf_is_struct(r.t))
 		return -1;
-	m = btf_members(r.t);
-	for (int i = 0; i < btf_vlen(r.t); i++, m++) {
-		uint32_t off = btf_member_bit_offset(r.t, (uint32_t)i);
-
-		if (off % 8 || btf_member_bitfield_size(r.t, (uint32_t)i) || resolve(btf, m->type, &mr))
-			continue;
-		if (pick_special(&mr, type_size(btf, m->type)) == SP_CGROUP)
-			return off / 8;
-	}
-	return -1;
+	return cgroup_member_in(btf, r.t, 0, 0);
 }
 
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out)

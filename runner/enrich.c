@@ -371,7 +371,7 @@ static void render(struct slot *s)
 /* (Re)derive what is missing: the path's container, then its names. */
 static void fill(struct enrich *e, struct slot *s, int64_t now)
 {
-	char path[1024];
+	char path[PATH_MAX];	/* the whole path: a long one has its container id at the end */
 
 	s->retry_at = 0;
 	if (!s->container) {

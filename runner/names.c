@@ -42,10 +42,16 @@ struct names {
 	char root[PATH_MAX];	/* host root without a trailing '/', "" for "/" */
 	char cg_root[PATH_MAX];	/* the cgroup v2 mount, "" until found */
 	int cg_fd;		/* it, open (open_by_handle_at), or -1 */
+	struct ent *cg;		/* ids looked up one by one (cgroup_miss) */
+	size_t cg_cap, cg_n;
+	int cg_budget;		/* new-id lookups left this second */
+	int64_t cg_budget_at;
 	struct stacks *ks;
 	struct strbuf sym;
 	struct table tab[NAMES_USER + 1];
 };
+
+static void cg_clear(struct names *n);
 
 static int64_t now_ns(void)
 {
@@ -97,6 +103,10 @@ void names_free(struct names *n)
 	sb_free(&n->sym);
 	if (n->cg_fd >= 0)
 		close(n->cg_fd);
+	if (n->cg) {
+		cg_clear(n);
+		free(n->cg);
+	}
 	pthread_mutex_destroy(&n->mu);
 	free(n);
 }
@@ -306,16 +316,82 @@ static int cgroup_by_handle(struct names *n, uint64_t id, char *path, size_t siz
 	return 0;
 }
 
-/* A cgroup id the table does not have: by handle, else a walk (at most
- * once a second); either way the answer is kept, a miss for NEG_NS. */
+/* Cgroup ids looked up one by one (not in the last walk): an open-addressing
+ * hash of id -> name, or NULL for "none" (asked again after NEG_NS).  Cleared
+ * when it holds CG_MAX (a flood of ids; they are looked up again).  Lookups
+ * of new ids are bounded to CG_BUDGET a second: an adversarial stream of
+ * random ids costs a bounded number of syscalls, the rest render as numbers
+ * (without remembering that, so they get names once the flood stops). */
 #define NEG_NS (10 * RETRY_NS)
+#define CG_MAX (1u << 16)
+#define CG_BUDGET 1000
+
+static struct ent *cg_slot(struct names *n, uint64_t id)
+{
+	size_t mask = n->cg_cap - 1, i = (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+
+	while (n->cg[i].id && n->cg[i].id != id)
+		i = (i + 1) & mask;
+	return &n->cg[i];
+}
+
+static void cg_clear(struct names *n)
+{
+	for (size_t i = 0; i < n->cg_cap; i++)
+		free(n->cg[i].name);
+	memset(n->cg, 0, n->cg_cap * sizeof(*n->cg));
+	n->cg_n = 0;
+}
+
+static struct ent *cg_put(struct names *n, uint64_t id, const char *name, int64_t now)
+{
+	struct ent *x;
+
+	if (!n->cg) {
+		n->cg = calloc(2 * CG_MAX, sizeof(*n->cg));
+		if (!n->cg)
+			return NULL;
+		n->cg_cap = 2 * CG_MAX;
+	}
+	if (n->cg_n >= CG_MAX)
+		cg_clear(n);
+	x = cg_slot(n, id);
+	if (!x->id) {
+		x->id = id;
+		n->cg_n++;
+	}
+	free(x->name);
+	x->name = name ? strdup(name) : NULL;
+	x->at = now;
+	return x;
+}
+
 static const struct ent *cgroup_miss(struct names *n, struct table *t, uint64_t id, int64_t now)
 {
 	char path[PATH_MAX];
-	struct ent *x;
-	int e = cgroup_by_handle(n, id, path, sizeof(path));
+	const struct ent *w;
+	struct ent *x = n->cg && id ? cg_slot(n, id) : NULL;
+	int e;
 
-	if (e && e != -ESTALE && e != -ENOENT && !(t->tried_at && now - t->tried_at < RETRY_NS)) {
+	if (x && x->id == id) {
+		if (x->name)
+			return x;
+		if (now - x->at < NEG_NS)
+			return NULL;
+	}
+	if (now - n->cg_budget_at >= RETRY_NS) {
+		n->cg_budget_at = now;
+		n->cg_budget = CG_BUDGET;
+	}
+	if (n->cg_budget <= 0)
+		return NULL;
+	n->cg_budget--;
+	e = cgroup_by_handle(n, id, path, sizeof(path));
+	if (!e)
+		return cg_put(n, id, path, now);
+	/* no handles here (no CAP_DAC_READ_SEARCH, not cgroup2): walk again,
+	 * at most once a second */
+	if (e != -ESTALE && e != -ENOENT && !(t->tried_at && now - t->tried_at < RETRY_NS)) {
 		struct table fresh = {};
 
 		t->tried_at = now;
@@ -326,18 +402,16 @@ static const struct ent *cgroup_miss(struct names *n, struct table *t, uint64_t 
 			fresh.tried_at = t->tried_at;
 			fresh.loaded_at = now;
 			*t = fresh;
-			if ((x = (struct ent *)table_find(t, id)))
-				return x;
+			if ((w = table_find(t, id)))
+				return w;
 		} else {
 			free(fresh.v);
 		}
+	} else if (e != -ESTALE && e != -ENOENT) {
+		return NULL;	/* not known yet: ask again after the next walk */
 	}
-	if (table_add(t, id, e ? NULL : path, strlen(path)))
-		return NULL;
-	t->v[t->n - 1].at = now;
-	table_sort(t);
-	x = (struct ent *)table_find(t, id);
-	return x && x->name ? x : NULL;
+	cg_put(n, id, NULL, now);
+	return NULL;
 }
 
 /* The table for kind, (re)loaded when it is due: never loaded, stale
@@ -349,15 +423,6 @@ static const struct ent *lookup(struct names *n, enum names_kind kind, uint64_t 
 	int64_t now = now_ns();
 	bool stale = kind != NAMES_CGROUP && t->loaded_at && now - t->loaded_at > REFRESH_NS;
 
-	if (x && !x->name) {
-		/* known to have none: ask again after NEG_NS */
-		if (now - x->at < NEG_NS)
-			return NULL;
-		free(x->name);
-		*x = t->v[--t->n];
-		table_sort(t);
-		x = NULL;
-	}
 	if (x && !stale)
 		return x;
 	if (kind == NAMES_CGROUP && t->loaded_at)

@@ -1527,6 +1527,15 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 		}
 		/* before any plan is made: plans of records with a cgroup_id gain the fields */
 		fmt_set_enricher(enrich_resolve, enrich_json, r.enrich);
+		{
+			char cgroot[PATH_MAX];
+
+			if (tgt_cgroup2_root(opts->host_root, cgroot, sizeof(cgroot)))
+				rwarn("--enrich: no cgroup v2 hierarchy in %s/proc/%s: cgroup ids show as numbers, "
+				      "with no container context",
+				      opts->host_root && strcmp(opts->host_root, "/") ? opts->host_root : "",
+				      opts->host_root && strcmp(opts->host_root, "/") ? "1/mounts" : "mounts");
+		}
 	}
 	r.n_objs = opts->n_objects;
 	for (int i = 0; i < r.n_objs; i++) {

@@ -125,3 +125,36 @@ def test_names_under_host_root(run_ebpfctl, tmp_path):
     assert ev["uid"] == "noderoot", ev            # the first entry of a uid wins
     assert ev["sym"] == "vfs_read+0x10" and ev["cg"] == my_cgroup(), ev
     r.stop()
+
+
+def test_a_flood_of_unnamed_ids_does_not_stall(tmp_path):
+    """Random cgroup ids, user ids and interface indexes on every syscall of a busy child, with
+    --enrich, for 6 s: the run still ends at --duration with status 0, and a scrape of the
+    (up to 100k-series) counter answers while it streams.  Liveness, not speed: before the fix
+    the scrape took minutes and the run ignored --duration and SIGTERM."""
+    import subprocess
+    import time
+    from conftest import EBPFCTL, deadline
+    busy = subprocess.Popen(["python3", "-c", "import os, time\nt = time.time() + 8\nwhile time.time() < t: os.getpid()"])
+    port = free_port()
+    out = open(tmp_path / "out.json", "w")
+    try:
+        p = subprocess.Popen([EBPFCTL, "run", fixture("ev_random_names"), "--enrich", "--set", f"target_tgid={busy.pid}",
+                              "--metrics-addr", f"127.0.0.1:{port}", "--duration", "5s"], stdout=out,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=deadline(30)).read().decode()
+        assert "ebpf_solo_io_rnd_keys_total{" in body
+        _, err = p.communicate(timeout=deadline(40))
+        assert p.returncode == 0, err
+    finally:
+        busy.kill()
+        busy.wait()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        out.close()
+    lines = open(tmp_path / "out.json").read().splitlines()
+    assert len(lines) > 1000
+    ev = json.loads(lines[-1])["event"]
+    assert set(ev) == {"cg", "uid", "ifi"}, ev

@@ -1113,6 +1113,9 @@ static void test_system_names(void **state)
 		{ "net_port", t.u16, 0, "0", "0" },
 		{ "net_port", t.u16, 0xffff, "65535", "65535" },
 		{ "net_port", t.u32, 0xbb01, "47873", "47873" },	/* not 2 bytes: the plain number */
+		{ "ifindex", t.s16, 0xffff, "-1", "-1" },		/* signed stays signed: no name */
+		{ "user_id", t.s8, 0xff, "-1", "-1" },
+		{ "user_id", t.s32, 0, "\"root\"", "root" },
 	};
 
 	btf__add_field(btf, "x", t.u64, 0, 0);
@@ -1236,6 +1239,26 @@ static void test_enrich_fields(void **state)
 	assert_int_equal(fmt_fields_new(btf, (uint32_t)plain, &ff), 0);
 	assert_int_equal(ff->n, 1);
 	fmt_fields_free(ff);
+	/* a cgroup_id in an anonymous member is the record's own; a member named pod keeps its
+	 * name and the added field becomes pod_ (as the label does) */
+	{
+		int anon = btf__add_struct(btf, NULL, 8), withpod, podarr;
+		uint64_t r2[3] = { 7, 0, 0 };
+
+		btf__add_field(btf, "cg", cg, 0, 0);
+		podarr = btf__add_array(btf, t.u32, t.chr, 8);
+		withpod = btf__add_struct(btf, "ev2", 24);
+		btf__add_field(btf, "", anon, 0, 0);
+		btf__add_field(btf, "pod", podarr, 64, 0);
+		btf__add_field(btf, "n", t.u64, 128, 0);
+		memcpy(&r2[1], "mine", 5);
+		EXPECT_JSON(btf, withpod, r2, 24, "{\"cg\":7,\"pod\":\"mine\",\"n\":0,\"container_id\":\"abc123\","
+			    "\"container_name\":\"web \\\"1\\\"\",\"pod_\":\"web-0\",\"namespace\":\"shop\"}");
+		assert_int_equal(fmt_fields_new(btf, (uint32_t)withpod, &ff), 0);
+		assert_int_equal(ff->n, 7);
+		assert_string_equal(ff->f[3].name, "container_id");
+		fmt_fields_free(ff);
+	}
 	fmt_set_enricher(NULL, NULL, NULL);
 	btf__free(btf);
 }
