@@ -32,7 +32,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct syscall_key);
 	__type(value, u64);
-} syscalls SEC(".maps.counter");
+} cgroup_syscalls SEC(".maps.counter");
 
 struct exec_event {
 	u32 pid;
@@ -58,11 +58,11 @@ int count_syscall(struct bpf_raw_tracepoint_args *ctx)
 
 	if (only_cgroup && k.cgroup != only_cgroup)
 		return 0;
-	n = bpf_map_lookup_elem(&syscalls, &k);
+	n = bpf_map_lookup_elem(&cgroup_syscalls, &k);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
-		bpf_map_update_elem(&syscalls, &k, &one, BPF_NOEXIST);
+		bpf_map_update_elem(&cgroup_syscalls, &k, &one, BPF_NOEXIST);
 	return 0;
 }
 

@@ -135,7 +135,7 @@ def test_podman_container(busybox_image, tmp_path):
         # the fields come after the record's own members, in this order
         assert list(ev)[-4:] == ["container_id", "container_name", "pod", "namespace"], ev
         # labels: the syscalls counter keyed by cgroup gains the four labels
-        lab = wait_until(lambda: labels_of(r.scrape(), "ebpf_solo_io_syscalls_total", container_id=cid),
+        lab = wait_until(lambda: labels_of(r.scrape(), "ebpf_solo_io_cgroup_syscalls_total", container_id=cid),
                          what="a syscalls sample of the container")
         assert lab["container_name"] == name and lab["pod"] == "" and lab["namespace"] == "", lab
         assert list(lab) == ["cgroup", "syscall", "container_id", "container_name", "pod", "namespace"], lab
@@ -224,7 +224,7 @@ def test_kubelet_hierarchy(layout, tmp_path):
         assert ev["cgroup"] == ("/" + rel)[:1023], ev
         assert (ev["container_id"], ev["container_name"], ev["pod"], ev["namespace"]) == \
             (cid, "web", "web-5d8f", "shop"), ev
-        lab = wait_until(lambda: labels_of(r.scrape(), "ebpf_solo_io_syscalls_total", container_id=cid),
+        lab = wait_until(lambda: labels_of(r.scrape(), "ebpf_solo_io_cgroup_syscalls_total", container_id=cid),
                          what="a syscalls sample of the pod")
         assert (lab["container_name"], lab["pod"], lab["namespace"], lab["cgroup"]) == \
             ("web", "web-5d8f", "shop", ("/" + rel)[:1023]), lab

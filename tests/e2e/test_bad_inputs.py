@@ -734,6 +734,8 @@ ENV_CASES = [
     ("EBPFCTL_FOLDED", "", "expected a file name"),
     ("EBPFCTL_CAPABILITIES_KEEP", "", "expected auto, none or a list like cap_bpf,cap_perfmon"),
     ("EBPFCTL_HOST_ROOT", "", "expected a directory"),
+    ("EBPFCTL_BTF", "", "expected a file name"),
+    ("EBPFCTL_ENRICH", "yes", "expected 1, true, 0 or false"),
     ("EBPFCTL_LOG_FORMAT", "xml", "expected text or json"),
     ("EBPFCTL_VERBOSE", "4", "expected 1, true, 0 or false"),
 ]

@@ -193,7 +193,7 @@ def test_pod_syscalls(example, enrich):
         pytest.skip("syscall names are x86_64's")
     rel, cgid = _my_cgroup()
     run, port, left = example("pod_syscalls", "--set", f"only_cgroup={cgid}", *(["--enrich"] if enrich else []))
-    labels, _ = wait_sample(port, NS + "syscalls_total", lambda l, v: l.get("syscall") == "getppid" and v >= 5,
+    labels, _ = wait_sample(port, NS + "cgroup_syscalls_total", lambda l, v: l.get("syscall") == "getppid" and v >= 5,
                             trigger=lambda: os.getppid(), run=run)
     assert labels["cgroup"] == rel, labels
     # this process is in no container: with --enrich the four labels are there, empty
