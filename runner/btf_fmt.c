@@ -2183,7 +2183,8 @@ static int64_t find_pid_member(const struct btf *btf, uint32_t type_id)
 
 /* Whether struct/union t has a member called name, anonymous members'
  * members included (they are t's own in C and in the JSON). */
-static bool has_member_named(const struct btf *btf, const struct btf_type *t, const char *name, int depth)
+static bool member_named_in(const struct btf *btf, const struct btf_type *t, const char *name, int depth,
+			    uint32_t *steps)
 {
 	const struct btf_member *m = btf_members(t);
 	struct rtype mr;
@@ -2191,18 +2192,29 @@ static bool has_member_named(const struct btf *btf, const struct btf_type *t, co
 	for (int i = 0; i < btf_vlen(t) && depth < MAX_DEPTH; i++, m++) {
 		const char *n = btf__name_by_offset(btf, m->name_off);
 
+		/* anonymous members sharing types are a DAG: bounded as compile_members is */
+		if (++*steps > MAX_STEPS)
+			return false;
 		if (n && !strcmp(n, name))
 			return true;
 		if (n && !*n && !resolve(btf, m->type, &mr) && btf_is_composite(mr.t) &&
-		    has_member_named(btf, mr.t, name, depth + 1))
+		    member_named_in(btf, mr.t, name, depth + 1, steps))
 			return true;
 	}
 	return false;
 }
 
+static bool has_member_named(const struct btf *btf, const struct btf_type *t, const char *name, int depth)
+{
+	uint32_t steps = 0;
+
+	return member_named_in(btf, t, name, depth, &steps);
+}
+
 /* The first cgroup_id member of struct t (at byte base), looking into
  * anonymous members, whose members are t's own as in C; -1 if none. */
-static int64_t cgroup_member_in(const struct btf *btf, const struct btf_type *t, uint64_t base, int depth)
+static int64_t cgroup_member_in(const struct btf *btf, const struct btf_type *t, uint64_t base, int depth,
+				uint32_t *steps)
 {
 	const struct btf_member *m = btf_members(t);
 	struct rtype mr;
@@ -2212,11 +2224,15 @@ static int64_t cgroup_member_in(const struct btf *btf, const struct btf_type *t,
 		const char *name = btf__name_by_offset(btf, m->name_off);
 		int64_t got;
 
+		/* anonymous members sharing types are a DAG: bounded as compile_members is */
+		if (++*steps > MAX_STEPS)
+			return -1;
 		if (off % 8 || btf_member_bitfield_size(t, (uint32_t)i) || resolve(btf, m->type, &mr))
 			continue;
 		if (pick_special(&mr, type_size(btf, m->type)) == SP_CGROUP)
 			return (int64_t)(off / 8);
-		if (name && !*name && btf_is_composite(mr.t) && (got = cgroup_member_in(btf, mr.t, off, depth + 1)) >= 0)
+		if (name && !*name && btf_is_composite(mr.t) &&
+		    (got = cgroup_member_in(btf, mr.t, off, depth + 1, steps)) >= 0)
 			return got;
 	}
 	return -1;
@@ -2234,7 +2250,11 @@ static int64_t find_cgroup_member(const struct btf *btf, uint32_t type_id)
 		return 0;
 	if (!btf_is_struct(r.t))
 		return -1;
-	return cgroup_member_in(btf, r.t, 0, 0);
+	{
+		uint32_t steps = 0;
+
+		return cgroup_member_in(btf, r.t, 0, 0, &steps);
+	}
 }
 
 int fmt_plan_new(const struct btf *btf, uint32_t type_id, struct fmt_plan **out)

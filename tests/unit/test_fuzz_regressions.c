@@ -23,6 +23,7 @@
 #include <linux/btf.h>
 
 #include "btf_fmt.h"
+#include "enrich.h"
 #include "decl_order.h"
 #include "elf_rewrite.h"
 #include "prom.h"
@@ -372,6 +373,46 @@ static void test_exponential_types(void **state)
 	btf__free(btf);
 }
 
+/* fuzz_btf_fmt (make fuzz in CI, the stop-20 run): with --enrich set, fmt_plan_new and
+ * fmt_fields_new look for a cgroup_id member, and for members named like the added fields,
+ * in anonymous members too; n anonymous structs each with two anonymous members of the one
+ * before are 2^n paths, which both searches walked unbounded (a 10 s timeout).  Both now stop
+ * after MAX_STEPS members, as compile_members does.  Seed:
+ * fuzz/corpus/btf_fmt/regress-anon-dag-enrich-timeout. */
+static bool no_enrich(void *ctx, uint64_t cg, struct enrich_info *out)
+{
+	return false;
+}
+
+static size_t no_enrich_json(void *ctx, uint64_t cg, char *w, size_t room)
+{
+	return 0;
+}
+
+static void test_anonymous_dag_with_enrich(void **state)
+{
+	struct btf *btf = btf__new_empty();
+	struct fmt_plan *p = NULL;
+	struct fmt_fields *ff = NULL;
+	int u64, cg, empty, top, r;
+
+	assert_non_null(btf);
+	u64 = btf__add_int(btf, "unsigned long long", 8, 0);
+	cg = btf__add_typedef(btf, "cgroup_id", u64);
+	empty = btf__add_struct(btf, "e", 0);
+	top = chain(btf, empty, 30, "");	/* 2^30 anonymous paths, nothing in them */
+	(void)cg;
+	fmt_set_enricher(no_enrich, no_enrich_json, NULL);
+	r = fmt_plan_new(btf, (uint32_t)top, &p);
+	assert_true(r == 0 || r == -E2BIG);
+	fmt_plan_free(p);
+	r = fmt_fields_new(btf, (uint32_t)top, &ff);
+	assert_true(r == 0 || r == -E2BIG);
+	fmt_fields_free(ff);
+	fmt_set_enricher(NULL, NULL, NULL);
+	btf__free(btf);
+}
+
 /* fuzz_btf_fmt (long run): a stack_id field reads the record's pid member
  * (for user frames) wherever it is, but its plan's size (what fmt_field_text
  * checks len against) ended at the stack_id: with the pid after it,
@@ -478,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_bitfield_of_offset_int),
 		cmocka_unit_test(test_exponential_types),
 		cmocka_unit_test(test_stack_id_field_size),
+		cmocka_unit_test(test_anonymous_dag_with_enrich),
 		cmocka_unit_test(test_empty_strings),
 		cmocka_unit_test(test_family_name_empty),
 		cmocka_unit_test(test_log2_bucket_inf),
