@@ -646,6 +646,9 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 	memset(a, 0, sizeof(*a));
 	*status = EXIT_FAIL;
 	runner_opts_init(o);
+	/* a test hook, not an option (EBPFCTL_TEST_* are never warned about) */
+	if (getenv("EBPFCTL_TEST_ATTACH_PAUSE_US"))
+		o->attach_pause_us = (unsigned int)strtoul(getenv("EBPFCTL_TEST_ATTACH_PAUSE_US"), NULL, 10);
 	if (room(a))
 		return -1;
 	opterr = 0;

@@ -721,6 +721,8 @@ static int attach_programs(struct runner *r, struct robj *o, bool attach)
 		e = tgt_attach_prog(&r->tgts, o->name, prog, &r->topts, &link, r->err);
 		if (e)
 			return e;
+		if (r->opts->attach_pause_us)
+			usleep(r->opts->attach_pause_us);
 		if (link) {
 			e = iter_add(r, o, prog, link);
 			if (e)

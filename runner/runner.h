@@ -65,6 +65,10 @@ struct runner_opts {
 	int n_attach;
 	bool bpf_stats;			/* enable the kernel's BPF run-time stats for the run */
 	bool enrich;			/* --enrich: container context of cgroup_id members */
+	/* tests only (the CLI reads EBPFCTL_TEST_ATTACH_PAUSE_US): pause this
+	 * long after each program's attach, so a test can act while a run is
+	 * part way through attaching many programs */
+	unsigned int attach_pause_us;
 	const char *folded_path;	/* --folded FILE */
 	enum runner_mode mode;
 	/* RUNNER_CHECK*: one report line at a time (without newline) */

@@ -224,7 +224,10 @@ def many():
 
 
 def start_many(procs, *extra):
-    return procs(many(), "--no-metrics", "--set", f"target_tgid={ME}", *extra)
+    # 2 ms after each of the 64 attaches (a test hook): the part-attached window is ~130 ms,
+    # not the few ms a fast host takes, so the tests catch it on every machine
+    env = dict(os.environ, EBPFCTL_TEST_ATTACH_PAUSE_US="2000")
+    return procs(many(), "--no-metrics", "--set", f"target_tgid={ME}", *extra, env=env)
 
 
 def wait_attaching(proc):
