@@ -216,16 +216,18 @@ def test_several_objects(run_ebpfctl):
     for _ in range(calls):
         os.getppid()
 
+    # every produced event is read or counted lost, exactly, in each object; how many the ring
+    # loses depends on whether the reader drains it during a burst (the slow guest's did: 20)
     def seen():
         drain(r)
         body = metrics(port)
         read = value(body, "ebpfctl_events_read_total", object="ev_flood", map="flood_pe")
-        return read == calls * BURST and body
-    body = wait_until(seen, timeout=20, what="the events")
+        ring = value(body, "ebpfctl_events_read_total", object="ev_flood", map="flood") + \
+            value(body, "ebpfctl_events_lost_total", object="ev_flood", map="flood")
+        return read == calls * BURST and ring == calls * BURST and body
+    body = wait_until(seen, timeout=20, what="every event read or counted lost")
     hand = value(body, "ebpfctl_events_lost_total", object="ev_loss_decl", map="hand")
-    flood = value(body, "ebpfctl_events_lost_total", object="ev_flood", map="flood")
     assert hand == 3 * calls
-    assert flood >= calls * (BURST - RING_FIT)
     rc, err = r.stop()
     assert rc == 0, err
     obj = " (object 'ev_loss_decl')"
