@@ -157,7 +157,6 @@ void fmt_set_enricher(fmt_enrich_fn fn, fmt_enrich_json_fn json, void *ctx)
 	enrich_ctx = ctx;
 }
 
-static const char *const enrich_keys[4] = { "container_id", "container_name", "pod", "namespace" };
 /* worst case of one value: quoted, every byte escaped */
 #define ENRICH_VAL_MAX (2 + 6 * (ENRICH_NAME_MAX - 1))
 #define ENRICH_JSON_MAX (4 * (ENRICH_VAL_MAX + 24))
@@ -1184,7 +1183,7 @@ static char *put_leaf(const struct fmt_plan *p, const struct fmt_op *op, const u
 
 				*w++ = ',';
 				*w++ = '"';
-				w = put_lit(w, enrich_keys[k], strlen(enrich_keys[k]));
+				w = put_lit(w, enrich_field_names[k], strlen(enrich_field_names[k]));
 				for (uint32_t u = (op->a >> (8 * k)) & 0xff; u; u--)
 					*w++ = '_';
 				w = PUT_LIT(w, "\":\"");
@@ -1960,7 +1959,7 @@ static int compile_value(struct cc *c, uint32_t id, uint64_t bit_off, uint32_t b
 				char key[32];
 				uint32_t u = 0;
 
-				snprintf(key, sizeof(key), "%s", enrich_keys[k]);
+				snprintf(key, sizeof(key), "%s", enrich_field_names[k]);
 				while (u < 3 && has_member_named(c->btf, t, key, 0)) {
 					strcat(key, "_");
 					u++;
@@ -2431,7 +2430,7 @@ static int add_enrich_fields(struct flat *fl, int64_t off)
 		fl->cap = (int)cap;
 		f = &fl->ff->f[fl->ff->n];
 		memset(f, 0, sizeof(*f));
-		if (!(f->name = strdup(enrich_keys[k]))) {
+		if (!(f->name = strdup(enrich_field_names[k]))) {
 			fmt_plan_free(p);
 			return -ENOMEM;
 		}

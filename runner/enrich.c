@@ -16,6 +16,8 @@
 #include "btf_fmt.h"
 #include "strbuf.h"
 
+const char *const enrich_field_names[4] = { "container_id", "container_name", "pod", "namespace" };
+
 #define CACHE_MAX 4096
 #define RETRY_NS 1000000000LL
 #define BUNDLE_MAX (4 << 20)	/* a config.json larger than this is not read */
@@ -344,7 +346,6 @@ void enrich_free(struct enrich *e)
  * event (no memory: no fields, the event renders without them). */
 static void render(struct slot *s)
 {
-	static const char *const keys[4] = { "container_id", "container_name", "pod", "namespace" };
 	const char *vals[4] = { s->info.id, s->info.name, s->info.pod, s->info.ns };
 	struct strbuf sb = {};
 
@@ -355,7 +356,7 @@ static void render(struct slot *s)
 		return;
 	for (int k = 0; k < 4; k++) {
 		sb_add(&sb, ",\"", 2);
-		sb_puts(&sb, keys[k]);
+		sb_puts(&sb, enrich_field_names[k]);
 		sb_add(&sb, "\":\"", 3);
 		fmt_json_str(&sb, vals[k], strlen(vals[k]));
 		sb_putc(&sb, '"');

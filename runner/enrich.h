@@ -33,6 +33,9 @@ struct names;
 #define ENRICH_ID_MAX 128
 #define ENRICH_NAME_MAX 254	/* Kubernetes names are at most 253 bytes */
 
+/* The four fields' names, in order: JSON keys and label names. */
+extern const char *const enrich_field_names[4];
+
 struct enrich_info {
 	char id[ENRICH_ID_MAX];		/* "" when the cgroup is no container's */
 	char runtime[16];		/* docker, podman, containerd, cri-o */

@@ -179,6 +179,12 @@ static const char *map_suffix(struct robj *o, const char *name)
 }
 
 /* Decided by the error, never by the user id: the kernel said no. */
+/* The running kernel's release, for hints ("$(uname -r)" if unknown). */
+static const char *kernel_release(struct utsname *un)
+{
+	return uname(un) ? "$(uname -r)" : un->release;
+}
+
 static const char *last_line(const char *log, const char *prefix, const char *contains, size_t *len);
 static void quoted(const char *l, size_t len, size_t off, char *out, size_t size);
 
@@ -567,13 +573,11 @@ static int report_load_failure(struct runner *r, struct robj *o, int e)
 	if (strstr(log, "failed to find valid kernel BTF") || strstr(log, "Error loading vmlinux BTF")) {
 		struct utsname un;
 
-		if (uname(&un))
-			strcpy(un.release, "$(uname -r)");
 		rerr_set(r->err, e, "%s: cannot load: %s", path,
 			 r->opts->btf_path ? "the --btf file cannot be used for its CO-RE relocations"
 					   : "the kernel has no BTF (/sys/kernel/btf/vmlinux) for its CO-RE relocations");
 		rerr_hint(r->err, "give the kernel's BTF with --btf FILE (a BTFHub file for %s, or the vmlinux BTF "
-			  "of the same kernel built with CONFIG_DEBUG_INFO_BTF)", un.release);
+			  "of the same kernel built with CONFIG_DEBUG_INFO_BTF)", kernel_release(&un));
 		return e;
 	}
 	return rerr_set(r->err, e, "%s: cannot load: %s", path, strerror(e < 0 ? -e : e));
@@ -1493,12 +1497,10 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 
 		if (!kb) {
 			e = -errno;
-			if (uname(&un))
-				strcpy(un.release, "uname -r");
 			rerr_set(err, e, "--btf %s: %s", opts->btf_path,
 				 e == -ENOENT || e == -EACCES ? strerror(-e) : "not a BTF or ELF file with BTF");
 			rerr_hint(err, "give the kernel's BTF: /sys/kernel/btf/vmlinux of a kernel with BTF, "
-				  "or the BTFHub file for this kernel (%s)", un.release);
+				  "or the BTFHub file for this kernel (%s)", kernel_release(&un));
 			goto out;
 		}
 		btf__free(kb);
