@@ -8,7 +8,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson yaml-0.1 gnutls libcrypt libcap
+PKGS    := libbpf libelf libdw zlib libmicrohttpd libcjson yaml-0.1 gnutls libcrypt libcap libcurl
 # sd_notify for Type=notify units: optional (without it ebpfctl never notifies)
 HAVE_LIBSYSTEMD ?= $(shell pkg-config --exists libsystemd && echo 1)
 ifeq ($(HAVE_LIBSYSTEMD),1)
@@ -53,7 +53,7 @@ $(B)/obj/runner/builder.o $(B)/obj/ebpfctl/cmd_build.o: $(B)/incdir.stamp
 $(B)/version.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(B)/obj/ebpfctl/main.o $(B)/obj/runner/metrics.o: $(B)/version.stamp
+$(B)/obj/ebpfctl/main.o $(B)/obj/runner/metrics.o $(B)/obj/runner/oci_artifact.o: $(B)/version.stamp
 .PHONY: FORCE
 FORCE:
 

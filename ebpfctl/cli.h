@@ -2,8 +2,20 @@
 #ifndef EBPFCTL_CLI_H
 #define EBPFCTL_CLI_H
 
+#include "oci.h"
+#include "registry.h"
 #include "rerr.h"
 #include "runner.h"
+
+/* run and check by reference (cmd_oci.c): --pull, --store, registry options */
+enum cli_pull_policy { CLI_PULL_MISSING, CLI_PULL_ALWAYS, CLI_PULL_NEVER };
+struct cli_pull {
+	enum cli_pull_policy policy;
+	const char *store;
+	struct reg_opts reg;
+	const char *host_root;
+	const char *btf_path;
+};
 
 /* run's and check's command line (cmd_run.c) */
 struct run_args {
@@ -20,6 +32,12 @@ struct run_args {
 	int n_strs;
 	char **origin;			/* -v: "--x=v (EBPFCTL_X)" */
 	int n_origin;
+	struct cli_pull pull;
+	struct oci_store *store;	/* opened when an OBJECT is a reference */
+	char **paths;			/* each OBJECT's file (a store blob for a REF) */
+	char **labels;			/* its "object" name ("" for a file) */
+	const char **shown;		/* a REF as typed, for messages (NULL for a file) */
+	int n_paths;
 };
 
 int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status);
@@ -37,6 +55,29 @@ int cmd_init(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_package(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
+
+/* The local store: --store DIR, else EBPFCTL_STORE, else the default;
+ * 0, or the exit status after reporting. */
+int cli_store_open(const char *dir, struct oci_store **st);
+/* Registry options with the progress bar (stderr a terminal) and test hooks. */
+void cli_reg_opts(struct reg_opts *o, bool plain_http, bool insecure, const char *ca_file);
+/* build SOURCE REF and package OBJECT REF: store OBJECT as REF. */
+int cli_package(const char *store, const char *object, const char *ref, const struct oci_annotation *ann,
+		int n_ann);
+/* A run/check OBJECT: a file as it is, or a REF looked up in the store
+ * (pulled per p->policy) and checked: path receives the program blob's
+ * file and label the "object" name. */
+int cli_resolve_object(const char *arg, const struct cli_pull *p, struct oci_store **st, char *path,
+		       size_t path_size, char *label, size_t label_size, struct rerr *err);
 
 /* Print `error: <msg>` (+ `hint: <hint>`) and return the exit status for it. */
 int cli_report(const struct rerr *err);

@@ -15,12 +15,16 @@
 static void build_usage(FILE *f)
 {
 	fprintf(f,
-"Usage: ebpfctl build SOURCE.bpf.c [-o OBJECT] [--cflags FLAGS] [--clang PATH]\n"
-"                     [--btf FILE] [--keep-debug] [-v]\n"
+"Usage: ebpfctl build SOURCE.bpf.c [REF] [-o OBJECT] [--cflags FLAGS] [--clang PATH]\n"
+"                     [--btf FILE] [--keep-debug] [--store DIR] [-v]\n"
 "\n"
 "Compile a probe written in C into a BPF object for 'ebpfctl run'. No other\n"
 "setup is needed: vmlinux.h is generated from the running kernel's BTF and the\n"
 "directory holding solo_types.h is put on the include path.\n"
+"\n"
+"With REF ([HOST[:PORT]/]PATH[:TAG]), the object is also stored in the local\n"
+"store as that OCI artifact (as 'ebpfctl package OBJECT REF'), ready for\n"
+"'ebpfctl push REF' and 'ebpfctl run REF'.\n"
 "\n"
 "Options:\n"
 "  -o, --output OBJECT  write the object here (default: X.bpf.o beside X.bpf.c)\n"
@@ -30,6 +34,7 @@ static void build_usage(FILE *f)
 "      --btf FILE       make vmlinux.h from this BTF (raw BTF or an ELF with\n"
 "                       .BTF) instead of /sys/kernel/btf/vmlinux\n"
 "      --keep-debug     keep DWARF debug info (default: llvm-strip -g; BTF stays)\n"
+"      --store DIR      the local store for REF (default: see 'ebpfctl package')\n"
 "  -v, --verbose        show the clang command line and vmlinux.h generation\n"
 "  -h, --help           show this help\n"
 "\n"
@@ -51,13 +56,14 @@ static void build_usage(FILE *f)
 "Exit status: 0 built; 1 compile error or missing tool/BTF; 64 bad command line.\n");
 }
 
-enum { OPT_CFLAGS = 256, OPT_CLANG, OPT_BTF, OPT_KEEP_DEBUG };
+enum { OPT_CFLAGS = 256, OPT_CLANG, OPT_BTF, OPT_KEEP_DEBUG, OPT_STORE };
 
 static const struct option build_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "cflags", required_argument, NULL, OPT_CFLAGS },
 	{ "clang", required_argument, NULL, OPT_CLANG },
 	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "store", required_argument, NULL, OPT_STORE },
 	{ "keep-debug", no_argument, NULL, OPT_KEEP_DEBUG },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -78,6 +84,8 @@ static int bad_option(char **argv, int c)
 int cmd_build(int argc, char **argv)
 {
 	struct build_opts opts = {};
+	const char *store = NULL, *ref = NULL;
+	char out[4096];
 	struct rerr err = {};
 	int c, ret, i, verbose = 0;
 
@@ -103,6 +111,9 @@ int cmd_build(int argc, char **argv)
 		case OPT_KEEP_DEBUG:
 			opts.keep_debug = true;
 			break;
+		case OPT_STORE:
+			store = optarg;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -120,10 +131,19 @@ int cmd_build(int argc, char **argv)
 		fprintf(stderr, "hint: ebpfctl build probe.bpf.c; 'ebpfctl init' writes one\n");
 		goto out;
 	}
-	if (argc - optind > 1) {
-		ret = cli_usage_error("build: unexpected argument '%s': one SOURCE at a time",
-				      argv[optind + 1]);
+	if (argc - optind > 2) {
+		ret = cli_usage_error("build: unexpected argument '%s': one SOURCE (and REF) at a time",
+				      argv[optind + 2]);
 		goto out;
+	}
+	if (argc - optind == 2) {
+		struct oci_ref r;
+
+		ref = argv[optind + 1];
+		if (oci_ref_parse(ref, &r, &err)) {
+			ret = cli_report(&err);
+			goto out;
+		}
 	}
 	if (opts.output && !*opts.output) {
 		ret = cli_usage_error("build: -o needs a non-empty path");
@@ -133,6 +153,13 @@ int cmd_build(int argc, char **argv)
 	opts.verbose = verbose;
 	cli_log_init(verbose);
 	ret = builder_build(&opts, &err) ? cli_report(&err) : EXIT_OK;
+	if (!ret && ref) {
+		if (opts.output)
+			snprintf(out, sizeof(out), "%s", opts.output);
+		else
+			builder_default_output(opts.source, out, sizeof(out));
+		ret = cli_package(store, out, ref, NULL, 0);
+	}
 out:
 	for (i = 0; i < opts.n_cflags; i++)
 		free(opts.cflags[i]);

@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char check_help[] =
-"Usage: ebpfctl check OBJECT... [OPTIONS]\n"
+"Usage: ebpfctl check OBJECT|REF... [OPTIONS]\n"
 "\n"
 "Do everything 'ebpfctl run' does before it streams: rewrite and open each\n"
 "object, check every exported map's kind and value shape, apply --set, load\n"
@@ -25,7 +25,8 @@ static const char check_help[] =
 "  --load-only               load (verify) but do not attach\n"
 "  every 'ebpfctl run' option that shapes loading and attaching: --set,\n"
 "  --iface, --xdp-mode, --cgroup, --pid, --attach, --sample-freq,\n"
-"  --metrics-namespace, --hist-buckets, --max-series, --bpf-stats, -v\n"
+"  --metrics-namespace, --hist-buckets, --max-series, --bpf-stats, -v;\n"
+"  for a REF: --pull, --store, --plain-http, --insecure, --ca-file\n"
 "  (the others are accepted and ignored)\n"
 "  -h, --help                show this help\n"
 "\n"

@@ -12,7 +12,7 @@
 #include "runner.h"
 
 static const char run_help[] =
-"Usage: ebpfctl run OBJECT... [OPTIONS]\n"
+"Usage: ebpfctl run OBJECT|REF... [OPTIONS]\n"
 "\n"
 "Load each BPF object, attach every program, and export their maps:\n"
 "maps in SEC(\".maps.print\") become JSON lines on stdout, SEC(\".maps.counter\"),\n"
@@ -71,7 +71,17 @@ static const char run_help[] =
 "                            stacks (flame graph input), every --interval\n"
 "                            and at exit\n"
 "\n"
+"OCI artifacts (an OBJECT that is not a file is a reference\n"
+"[HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST], see 'ebpfctl pull --help'):\n"
+"  --pull POLICY             missing (default: pull what the store lacks),\n"
+"                            always, or never\n"
+"  --store DIR               the local store (default /var/lib/ebpfctl/store\n"
+"                            for root, else $XDG_DATA_HOME/ebpfctl/store)\n"
+"  --plain-http              talk HTTP to the registry, not HTTPS\n"
+"  --insecure                HTTPS without verifying the certificate\n"
+"  --ca-file FILE            verify the registry's certificate with this CA\n"
 "\n"
+"Security and environment:\n"
 "  --capabilities-keep LIST  after attach keep only these capabilities\n"
 "                            (cap_bpf,cap_perfmon,...), none, or auto\n"
 "                            (default: what the rest of the run needs, e.g.\n"
@@ -126,6 +136,11 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_WEB_CONFIG,
 	OPT_CAPS_KEEP,
+	OPT_PULL,
+	OPT_STORE,
+	OPT_PLAIN_HTTP,
+	OPT_INSECURE,
+	OPT_CA_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -152,6 +167,11 @@ static const struct option long_opts[] = {
 	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "web-config", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "capabilities-keep", required_argument, NULL, OPT_CAPS_KEEP },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "store", required_argument, NULL, OPT_STORE },
+	{ "plain-http", no_argument, NULL, OPT_PLAIN_HTTP },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -269,6 +289,14 @@ void run_args_free(struct run_args *a)
 	free(a->ifaces);
 	free(a->attach);
 	free(a->env_objects);
+	for (int i = 0; i < a->n_paths; i++) {
+		free(a->paths[i]);
+		free(a->labels[i]);
+	}
+	free(a->paths);
+	free(a->labels);
+	free(a->shown);
+	oci_store_close(a->store);
 	for (int i = 0; i < a->n_strs; i++)
 		free(a->strs[i]);
 	free(a->strs);
@@ -486,6 +514,32 @@ static int apply_opt(struct run_args *a, int c, char *val, const char *src, cons
 	case OPT_LOAD_ONLY:
 		o->mode = RUNNER_CHECK_LOAD_ONLY;
 		break;
+	case OPT_PULL:
+		if (!strcmp(val, "missing"))
+			a->pull.policy = CLI_PULL_MISSING;
+		else if (!strcmp(val, "always"))
+			a->pull.policy = CLI_PULL_ALWAYS;
+		else if (!strcmp(val, "never"))
+			a->pull.policy = CLI_PULL_NEVER;
+		else
+			USAGE("%s: %s%s'%s': expected missing, always or never", cmd, src, SEP(src), val);
+		break;
+	case OPT_STORE:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a directory", cmd, src, SEP(src));
+		a->pull.store = val;
+		break;
+	case OPT_PLAIN_HTTP:
+		a->pull.reg.plain_http = true;
+		break;
+	case OPT_INSECURE:
+		a->pull.reg.insecure = true;
+		break;
+	case OPT_CA_FILE:
+		if (!*val)
+			USAGE("%s: %s%s'': expected a file name", cmd, src, SEP(src));
+		a->pull.reg.ca_file = val;
+		break;
 	case 'v':
 		o->verbose++;
 		break;
@@ -573,8 +627,7 @@ static int apply_env(struct run_args *a, const bool *seen, const char *cmd, bool
  * ebpfctl's other variables. */
 static void warn_unknown_env(void)
 {
-	static const char *const other[] = { "EBPFCTL_OBJECT", "EBPFCTL_INCLUDE", "EBPFCTL_STORE",
-					     "EBPFCTL_TC_ATTACH" };
+	static const char *const other[] = { "EBPFCTL_OBJECT", "EBPFCTL_INCLUDE", "EBPFCTL_TC_ATTACH" };
 	extern char **environ;
 
 	for (char **e = environ; e && *e; e++) {
@@ -631,6 +684,44 @@ static int listen_fd(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
 	return fd;
+}
+
+/* OCI references among the objects: pulled per --pull, checked, and
+ * replaced by their program blob's file (cmd_oci.c). */
+static int resolve_objects(struct run_args *a, int *status)
+{
+	struct runner_opts *o = &a->o;
+	struct reg_opts reg = a->pull.reg;
+
+	cli_log_init(o->verbose);
+	cli_reg_opts(&a->pull.reg, reg.plain_http, reg.insecure, reg.ca_file);
+	a->pull.host_root = o->host_root;
+	a->pull.btf_path = o->btf_path;
+	a->paths = calloc((size_t)o->n_objects, sizeof(*a->paths));
+	a->labels = calloc((size_t)o->n_objects, sizeof(*a->labels));
+	a->shown = calloc((size_t)o->n_objects, sizeof(*a->shown));
+	if (!a->paths || !a->labels || !a->shown)
+		return -1;
+	for (int i = 0; i < o->n_objects; i++) {
+		char path[4096], label[256];
+		struct rerr err = {};
+
+		if (cli_resolve_object(o->objects[i], &a->pull, &a->store, path, sizeof(path), label, sizeof(label),
+				       &err)) {
+			*status = cli_report(&err);
+			return -1;
+		}
+		a->paths[i] = strdup(path);
+		a->labels[i] = strdup(label);
+		a->shown[i] = label[0] ? o->objects[i] : NULL;
+		a->n_paths++;
+		if (!a->paths[i] || !a->labels[i])
+			return -1;
+	}
+	o->objects = (const char *const *)a->paths;
+	o->object_names = (const char *const *)a->labels;
+	o->object_shown = a->shown;
+	return 0;
 }
 
 /* Parse `run`'s (and `check`'s) command line and EBPFCTL_ environment into
@@ -721,7 +812,7 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 	o->hist_buckets = a->hb;
 	o->ifaces = (const char *const *)a->ifaces;
 	o->attach = a->attach;
-	return 0;
+	return resolve_objects(a, status);
 }
 
 /* With -v: every setting that is not a default, and where it came from. */

@@ -25,6 +25,15 @@ static const struct cmd commands[] = {
 	{ "init", cmd_init, "scaffold a new probe source file" },
 	{ "build", cmd_build, "compile a probe source file into a BPF object" },
 	{ "doctor", cmd_doctor, "check what this machine lets ebpfctl do" },
+	{ "package", cmd_package, "store a compiled probe as an OCI artifact" },
+	{ "push", cmd_push, "upload a stored artifact to a registry" },
+	{ "pull", cmd_pull, "download an artifact from a registry" },
+	{ "list", cmd_list, "list the artifacts in the local store" },
+	{ "inspect", cmd_inspect, "show a stored artifact's manifest and config" },
+	{ "tag", cmd_tag, "give a stored artifact another name" },
+	{ "rm", cmd_rm, "remove artifacts from the local store" },
+	{ "login", cmd_login, "save credentials for a registry" },
+	{ "logout", cmd_logout, "remove saved credentials for a registry" },
 	{ "version", cmd_version, "print the version" },
 };
 

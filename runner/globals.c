@@ -149,6 +149,33 @@ static void list_globals(struct bpf_object *obj, struct strbuf *sb)
 		sb_puts(sb, "(none: declare e.g. 'const volatile __u32 target_pid = 0;')");
 }
 
+struct params_ctx {
+	void (*fn)(void *ctx, const char *name, const char *type);
+	void *ctx;
+	struct strbuf sb;
+};
+
+static int param_one(const struct btf *btf, struct global *g, void *ctx)
+{
+	struct params_ctx *p = ctx;
+
+	if (!settable(btf, g->type_id))
+		return 0;
+	sb_reset(&p->sb);
+	type_desc(btf, g->type_id, &p->sb);
+	p->fn(p->ctx, g->name, sb_cstr(&p->sb));
+	return 0;
+}
+
+void globals_each_settable(struct bpf_object *obj, void (*fn)(void *ctx, const char *name, const char *type),
+			   void *ctx)
+{
+	struct params_ctx p = { fn, ctx, {} };
+
+	for_each_global(obj, param_one, &p);
+	sb_free(&p.sb);
+}
+
 struct find_ctx {
 	const char *name;
 	struct global found;

@@ -16,4 +16,8 @@ struct bpf_object;
 int globals_apply(struct bpf_object *obj, const struct runner_set *sets, int n, bool *used,
 		  struct rerr *err);
 
+/* Each global --set can write: its name and declared type ("__u32"). */
+void globals_each_settable(struct bpf_object *obj, void (*fn)(void *ctx, const char *name, const char *type),
+			   void *ctx);
+
 #endif

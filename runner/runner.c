@@ -117,8 +117,10 @@ struct iter_prog {
 
 /* One object of the run: its file, libbpf object and exported maps. */
 struct robj {
-	const char *path;		/* as given */
+	const char *path;		/* as given, or what object_shown says */
+	const char *file_path;		/* the file read */
 	char name[256];			/* file name without .bpf.o/.o */
+	bool named;			/* name given (runner_opts.object_names) */
 	const char *tag;		/* name when the run has several objects, else NULL */
 	void *file;
 	size_t file_len;
@@ -1159,7 +1161,7 @@ static int open_object(struct runner *r, struct robj *o, bool *set_used)
 	char objname[64];
 	int e;
 
-	e = read_whole_file(o->path, &o->file, &o->file_len);
+	e = read_whole_file(o->file_path, &o->file, &o->file_len);
 	if (e)
 		return rerr_set(r->err, e, "%s: %s", o->path, strerror(-e));
 	e = elf_rewrite_maps(o->path, o->file, o->file_len, &img, &img_len, &o->info, r->err);
@@ -1170,7 +1172,7 @@ static int open_object(struct runner *r, struct robj *o, bool *set_used)
 		decl_order_free(&o->decl);
 
 	/* internal maps are named after the object: keep libbpf's usual name */
-	snprintf(objname, sizeof(objname), "%s", base_name(o->path));
+	snprintf(objname, sizeof(objname), "%.63s", o->named ? o->name : base_name(o->path));
 	oo.object_name = objname;
 	/* in a container: CO-RE relocates against the host kernel's BTF */
 	if (r->host_btf[0])
@@ -1545,8 +1547,13 @@ int runner_run(const struct runner_opts *opts, struct rerr *err)
 	for (int i = 0; i < r.n_objs; i++) {
 		struct robj *o = &r.objs[i];
 
-		o->path = opts->objects[i];
-		object_name(o->path, o->name, sizeof(o->name));
+		o->file_path = opts->objects[i];
+		o->path = opts->object_shown && opts->object_shown[i] ? opts->object_shown[i] : o->file_path;
+		o->named = opts->object_names && opts->object_names[i] && opts->object_names[i][0];
+		if (o->named)
+			snprintf(o->name, sizeof(o->name), "%s", opts->object_names[i]);
+		else
+			object_name(o->file_path, o->name, sizeof(o->name));
 		o->tag = r.n_objs > 1 ? o->name : NULL;
 		for (int k = 0; k < i && o->tag; k++)
 			if (!strcmp(r.objs[k].name, o->name)) {

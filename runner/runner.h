@@ -42,6 +42,12 @@ struct runner_hist_buckets {
 struct runner_opts {
 	const char *const *objects;	/* object files, in command-line order */
 	int n_objects;
+	/* each object's "object" name; NULL (or a NULL or "" entry): the file
+	 * name without .bpf.o (an OCI artifact's blob has none worth showing) */
+	const char *const *object_names;
+	/* what messages and check reports call each object (an OCI reference
+	 * whose file is a store blob); NULL or a NULL entry: its path */
+	const char *const *object_shown;
 	const char *metrics_addr;	/* NULL: no /metrics endpoint */
 	const struct runner_set *sets;
 	int n_sets;
