@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "builder.h"
 #include "cli.h"
 
@@ -137,9 +138,17 @@ int cmd_build(int argc, char **argv)
 		goto out;
 	}
 	if (argc - optind == 2) {
+		size_t n = strlen(argv[optind + 1]);
 		struct oci_ref r;
 
 		ref = argv[optind + 1];
+		/* a second source file is not a reference */
+		if (!access(ref, F_OK) || (n > 2 && (!strcmp(ref + n - 2, ".c") || !strcmp(ref + n - 2, ".o")))) {
+			ret = cli_usage_error("build: unexpected argument '%s': one SOURCE at a time", ref);
+			fprintf(stderr, "hint: a second argument is the REF to store the object as, e.g. "
+					"localhost:5000/probes/NAME:v1\n");
+			goto out;
+		}
 		if (oci_ref_parse(ref, &r, &err)) {
 			ret = cli_report(&err);
 			goto out;

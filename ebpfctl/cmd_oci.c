@@ -38,11 +38,13 @@ static const char store_help[] =
 "(~/.local/share/ebpfctl/store).\n";
 
 static const char registry_help[] =
-"Registry options:\n"
 "  --plain-http        talk HTTP, not HTTPS (a loopback registry that does not\n"
 "                      speak TLS gets HTTP anyway, as docker does)\n"
 "  --insecure          HTTPS without verifying the registry's certificate\n"
 "  --ca-file FILE      verify the registry's certificate with this CA (PEM)\n"
+"  -v, --verbose       show the registry exchanges (blobs skipped, plain HTTP)\n"
+"  -h, --help          show this help\n"
+"\n"
 "Credentials: from 'ebpfctl login' ($DOCKER_CONFIG/config.json, else\n"
 "~/.docker/config.json), $REGISTRY_AUTH_FILE, or podman's auth.json\n"
 "($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json).\n";
@@ -291,23 +293,27 @@ out:
 /* ---- push, pull ---- */
 
 static const char push_help_fmt[] =
-"Usage: ebpfctl push REF [--plain-http] [--insecure] [--ca-file FILE] [--store DIR]\n"
+"Usage: ebpfctl push REF [--plain-http] [--insecure] [--ca-file FILE] [--store DIR] [-v]\n"
 "\n"
 "Upload the artifact the local store names REF to REF's registry: blobs the\n"
 "registry has are skipped, the rest uploaded, then the manifest is tagged.\n"
 "A progress bar is shown on stderr when it is a terminal.\n"
 "\n"
+"Options:\n"
+"  --store DIR         the local store\n"
 "%s\n%s"
 "\nPrints 'pushed REF DIGEST'. Exit status: 0 pushed, 1 failure, 64 bad command line.\n";
 
 static const char pull_help_fmt[] =
-"Usage: ebpfctl pull REF [--plain-http] [--insecure] [--ca-file FILE] [--store DIR]\n"
+"Usage: ebpfctl pull REF [--plain-http] [--insecure] [--ca-file FILE] [--store DIR] [-v]\n"
 "\n"
 "Download REF (a tag, or @sha256:DIGEST) into the local store. Every blob is\n"
 "checked against its digest, the artifact against spec/oci.md (an ebpfctl or\n"
 "bumblebee probe; a multi-arch index gives this machine's entry) before\n"
 "anything is stored.\n"
 "\n"
+"Options:\n"
+"  --store DIR         the local store\n"
 "%s\n%s"
 "\nPrints 'pulled REF DIGEST'. Exit status: 0 pulled, 1 failure, 64 bad command line.\n";
 

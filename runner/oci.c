@@ -169,7 +169,7 @@ int oci_ref_parse(const char *s, struct oci_ref *ref, struct rerr *err)
 		why = *p ? "repository path too long" : "no repository path";
 		goto bad;
 	}
-	for (char *c = p, *e; *c; c = e + (*e ? 1 : 0)) {
+	for (char *c = p, *e;; c = e + 1) {
 		e = strchrnul(c, '/');
 		if (!path_component_ok(c, e - c)) {
 			why = "a repository path is lowercase letters and digits, separated by '/', '.', '_' or '-'";

@@ -675,6 +675,7 @@ CLI_CASES = [
      "error: run: --sample-freq '0x10': expected a positive integer up to 100000 (Hz)", None),
     (["X", "--cgroup", ""], 64, "error: run: --cgroup '': expected a cgroup v2 directory", None),
     (["X", "--log-format", "xml"], 64, "error: run: --log-format 'xml': expected text or json", None),
+    (["X", "--pull", "sometimes"], 64, "error: run: --pull 'sometimes': expected missing, always or never", None),
     (["{o}", "--no-metrics", "--set", "target_tgid=99999999999"], 64,
      "error: --set target_tgid=99999999999: invalid value for 'target_tgid' (u32): expected an integer from 0 "
      "to 4294967295", None),
@@ -738,6 +739,11 @@ ENV_CASES = [
     ("EBPFCTL_ENRICH", "yes", "expected 1, true, 0 or false"),
     ("EBPFCTL_LOG_FORMAT", "xml", "expected text or json"),
     ("EBPFCTL_VERBOSE", "4", "expected 1, true, 0 or false"),
+    ("EBPFCTL_PULL", "sometimes", "expected missing, always or never"),
+    ("EBPFCTL_STORE", "", "expected a directory"),
+    ("EBPFCTL_PLAIN_HTTP", "yes", "expected 1, true, 0 or false"),
+    ("EBPFCTL_INSECURE", "2", "expected 1, true, 0 or false"),
+    ("EBPFCTL_CA_FILE", "", "expected a file name"),
 ]
 
 

@@ -23,9 +23,11 @@ import time
 import pytest
 
 from authoring_util import path_env
-from conftest import ROOT, deadline, free_port
+from conftest import ROOT, SLOWDOWN, deadline, free_port
 
 TUTORIAL = os.path.join(ROOT, "TUTORIAL.md")
+# not about the kernel (a registry, push and pull): not run again in the second-kernel guest
+HOST_ONLY = ("10. Ship",)
 
 
 def sh_blocks(text):
@@ -143,11 +145,11 @@ def test_tutorial_blocks_are_found():
     sections = {s for s, _ in blocks}
     assert len(blocks) >= 15
     for needed in ("1. Scaffold", "2. Build", "3. Run", "4. Filter", "5. Edit", "6. Add a counter",
-                   "7. Graph", "8. Count packets"):
+                   "7. Graph", "8. Count packets", "9. Which cgroup", "10. Ship"):
         assert any(s.startswith(needed) for s in sections), needed
     text = "".join(b for _, b in blocks)
     for cmd in ("ebpfctl init", "ebpfctl build", "ebpfctl run", "jq", "curl", "--set", "prometheus", "--iface",
-                "patch probe.bpf.c"):
+                "patch probe.bpf.c", "ebpfctl push", "ebpfctl build ship.bpf.c localhost:5000/"):
         assert cmd in text, cmd
 
 
@@ -167,11 +169,15 @@ def test_tutorial_runs(tmp_path):
     env = dict(os.environ)
     env["PATH"] = f"{shim}{os.pathsep}{path_env()}"
     env.pop("EBPFCTL_INCLUDE", None)
-    ports = {"9091": str(free_port()), "9090": str(free_port())}
+    ports = {"9091": str(free_port()), "9090": str(free_port()), ":5000": ":" + str(free_port())}
+    # section 10's pushes and pulls go to a store of the test's, not the machine's
+    env["EBPFCTL_STORE"] = str(tmp_path / "store")
 
     session = Session(work, env)
     try:
         for section, block in sh_blocks(open(TUTORIAL).read()):
+            if section.startswith(HOST_ONLY) and SLOWDOWN > 1:
+                continue
             for p, q in ports.items():
                 block = block.replace(p, q)
             cmds = split_commands(block)
@@ -204,3 +210,16 @@ def _logs(work):
         for p in work.rglob(name):
             out.append(f"{p}:\n{p.read_text()[-3000:]}")
     return "\n".join(out)
+
+
+def test_readme_ship_section_runs_in_the_tutorial():
+    """README's "Ship a probe to another node" commands are TUTORIAL section 10's, which
+    test_tutorial_runs executes (so the README's copy cannot drift)."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    sec = readme.split("## Ship a probe to another node\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", sec, re.S).group(1)
+    cmds = [c.split("#")[0].strip() for c in block.splitlines() if c.strip() and not c.startswith("#")]
+    tutorial = "".join(b for s, b in sh_blocks(open(TUTORIAL).read()) if s.startswith("10. Ship"))
+    assert len(cmds) >= 4
+    for c in cmds:
+        assert c in tutorial, c
