@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -659,20 +660,25 @@ int oci_artifact_check(struct oci_store *st, const struct oci_artifact *a, const
 		       const char *btf_path, struct rerr *err)
 {
 	const char *name = a->name, *why, *min;
+	char vmlinux[4096], path[4096];
+	unsigned char hdr[sizeof(Elf64_Ehdr)];
 	const cJSON *req;
-	char vmlinux[4096];
-	void *buf;
-	size_t len;
+	ssize_t len;
+	int fd;
 	cJSON *cfg;
 	int e;
 
 	if (a->arch[0] && strcmp(a->arch, oci_host_arch()))
 		return rerr_set(err, -ENOEXEC, "%s: built for %s, this machine is %s", name, a->arch, oci_host_arch());
-	e = oci_store_get(st, a->program.digest, a->program.size, OCI_MAX_PROGRAM, &buf, &len, err);
-	if (e)
-		return e;
-	why = elf_header_problem(buf, len);
-	free(buf);
+	/* oci_artifact_open verified the whole blob: the header is enough here */
+	oci_store_blob_path(st, a->program.digest, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	len = fd >= 0 ? read(fd, hdr, sizeof(hdr)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (len < 0)
+		return rerr_set(err, -errno, "%s: %s: %s", name, path, strerror(errno));
+	why = elf_header_problem(hdr, (size_t)len);
 	if (why)
 		return rerr_set(err, -ENOEXEC, "%s: program layer: %s", name, why);
 	cfg = cJSON_Parse(a->config_json);

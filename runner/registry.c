@@ -49,7 +49,12 @@ struct reg {
 	char scope[600];	/* repository:REPO:pull[,push] */
 	char user[256], pass[256];	/* "" when anonymous */
 	char *auth;		/* "Authorization: ..." once known */
-	bool fallback_ok;	/* loopback: plain HTTP when it does not speak TLS */
+	/* loopback without --plain-http or --ca-file: HTTP first (no TLS
+	 * set-up, whose CA store alone costs ~40 ms), HTTPS when the registry
+	 * answers that it speaks TLS.  Credentials are only sent after a 401,
+	 * which a TLS port never gives to plain HTTP. */
+	bool fallback_ok;
+	CURLcode last_cc;
 	bool warned_plain;
 	const char *progress_what;
 	uint64_t progress_total;
@@ -381,10 +386,32 @@ static int basic_header(struct reg *r, char **hdr)
 static int perform(struct reg *r, const char *method, const char *url, struct curl_slist *hdrs,
 		   const void *body, size_t len, struct resp *rs, bool follow);
 
+static void add_scope(struct reg *r, struct strbuf *u, const char *sc)
+{
+	char *s;
+
+	if (!sc[0])
+		return;
+	s = curl_easy_escape(r->c, sc, 0);
+	sb_printf(u, "&scope=%s", s);
+	curl_free(s);
+}
+
+static bool challenge_has(const char *www, const char *scope)
+{
+	char sc[1200], *save = NULL;
+
+	challenge_param(www, "scope", sc, sizeof(sc));
+	for (char *t = strtok_r(sc, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if (!strcmp(t, scope))
+			return true;
+	return false;
+}
+
 /* A token from the realm of a Bearer challenge. */
 static int fetch_token(struct reg *r, const char *www)
 {
-	char realm[1024], service[256], scope[600], *url = NULL, *basic = NULL;
+	char realm[1024], service[256], scope[1200], *url = NULL, *basic = NULL, *save = NULL;
 	struct curl_slist *h = NULL;
 	struct resp rs = { .max = 1 << 20 };
 	struct strbuf u = {};
@@ -406,17 +433,12 @@ static int fetch_token(struct reg *r, const char *www)
 		sb_printf(&u, "service=%s", s);
 		curl_free(s);
 	}
-	/* the challenge's scope and ours (push asks pull,push up front) */
-	for (int i = 0; i < 2; i++) {
-		const char *sc = i ? r->scope : scope;
-		char *s;
-
-		if (!sc[0] || (i && !strcmp(scope, r->scope)))
-			continue;
-		s = curl_easy_escape(r->c, sc, 0);
-		sb_printf(&u, "&scope=%s", s);
-		curl_free(s);
-	}
+	/* the challenge's scopes (space-separated in one value: one scope=
+	 * each) and ours (push asks pull,push up front, so one token does) */
+	for (char *sc = strtok_r(scope, " ", &save); sc; sc = strtok_r(NULL, " ", &save))
+		add_scope(r, &u, sc);
+	if (!strstr(sb_cstr(&u), "&scope=") || !challenge_has(www, r->scope))
+		add_scope(r, &u, r->scope);
 	if (r->user[0]) {
 		char *s = curl_easy_escape(r->c, r->user, 0);
 
@@ -514,6 +536,7 @@ static int perform(struct reg *r, const char *method, const char *url, struct cu
 		curl_easy_setopt(r->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	cc = curl_easy_perform(r->c);
+	r->last_cc = cc;
 	if (rs->too_big)
 		return rerr_set(r->err, -EFBIG, "%s: registry %s sent more than %llu bytes for %s", r->what, r->host,
 				(unsigned long long)rs->max, url);
@@ -521,6 +544,18 @@ static int perform(struct reg *r, const char *method, const char *url, struct cu
 		return curl_err(r, cc, errbuf);
 	curl_easy_getinfo(r->c, CURLINFO_RESPONSE_CODE, &rs->status);
 	return 0;
+}
+
+/* Plain HTTP to a TLS port: Go's servers (docker-registry, zot) answer 400
+ * "Client sent an HTTP request to an HTTPS server", nginx 400 "The plain
+ * HTTP request was sent to HTTPS port", others close the connection. */
+static bool speaks_tls(struct reg *r, int e, const struct resp *rs, bool head)
+{
+	if (e)
+		return r->last_cc == CURLE_GOT_NOTHING || r->last_cc == CURLE_RECV_ERROR ||
+		       r->last_cc == CURLE_WEIRD_SERVER_REPLY;
+	/* a HEAD's answer has no body to tell by */
+	return rs->status == 400 && (head || (rs->body.buf && memmem(rs->body.buf, rs->body.len, "HTTPS", 5)));
 }
 
 /* A request to the registry: PATH is under base (or a full URL); one 401
@@ -543,15 +578,16 @@ static int request(struct reg *r, const char *method, const char *path, const ch
 			h = curl_slist_append(h, r->auth);
 		e = perform(r, method, url, h, body, len, rs, follow);
 		curl_slist_free_all(h);
-		if (e && r->fallback_ok && !full && r->err->code == -EPROTO) {
-			/* a loopback registry without TLS (as docker treats localhost) */
+		if (r->fallback_ok && !full && speaks_tls(r, e, rs, !strcmp(method, "HEAD"))) {
 			memset(r->err, 0, sizeof(*r->err));
-			snprintf(r->base, sizeof(r->base), "http://%s", r->host);
+			snprintf(r->base, sizeof(r->base), "https://%s", r->host);
 			r->fallback_ok = false;
-			rinfo("registry %s does not speak TLS: using plain HTTP (loopback)", r->host);
+			rinfo("registry %s speaks TLS: using HTTPS", r->host);
 			attempt--;
 			continue;
 		}
+		if (r->fallback_ok && !e)
+			rinfo("registry %s does not speak TLS: using plain HTTP (loopback)", r->host);
 		if (e)
 			return e;
 		r->fallback_ok = false;
@@ -593,8 +629,8 @@ static int reg_init(struct reg *r, const struct reg_opts *o, const char *host, c
 	snprintf(r->repo, sizeof(r->repo), "%s", repo ? repo : "");
 	if (repo)
 		snprintf(r->scope, sizeof(r->scope), "repository:%s:%s", repo, push ? "pull,push" : "pull");
-	snprintf(r->base, sizeof(r->base), "%s://%s", o->plain_http ? "http" : "https", host);
 	r->fallback_ok = !o->plain_http && !o->ca_file && is_loopback(host);
+	snprintf(r->base, sizeof(r->base), "%s://%s", o->plain_http || r->fallback_ok ? "http" : "https", host);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r->c = curl_easy_init();
 	if (!r->c)
@@ -788,8 +824,43 @@ static void add_digest(char *url, size_t size, const char *loc, const char *dige
 	snprintf(url, size, "%s%cdigest=sha256%%3A%s", loc, strchr(loc, '?') ? '&' : '?', digest + 7);
 }
 
+/* Another repository of this registry that, as the store knows, has the
+ * blob (a name of it there whose manifest lists the digest): the blob can be
+ * mounted from there instead of uploaded, as docker and skopeo do. */
+static bool mount_source(struct reg *r, struct oci_store *st, const char *digest, char *from, size_t size)
+{
+	struct oci_entry *e = NULL;
+	struct rerr err = {};
+	bool found = false;
+	int n = 0;
+
+	if (oci_store_list(st, &e, &n, &err))
+		return false;
+	for (int i = 0; i < n && !found; i++) {
+		struct oci_ref ref;
+		char repo[256];
+		void *buf;
+		size_t len;
+
+		memset(&err, 0, sizeof(err));
+		if (oci_ref_parse(e[i].ref, &ref, &err) || strcmp(oci_ref_registry(&ref), r->host))
+			continue;
+		oci_ref_repo(&ref, repo, sizeof(repo));
+		if (!strcmp(repo, r->repo) || oci_store_get(st, e[i].desc.digest, e[i].desc.size, OCI_MAX_MANIFEST, &buf,
+							 &len, &err))
+			continue;
+		found = memmem(buf, len, digest, OCI_DIGEST_LEN) != NULL;
+		if (found)
+			snprintf(from, size, "%s", repo);
+		free(buf);
+	}
+	oci_entries_free(e, n);
+	return found;
+}
+
 static int push_blob(struct reg *r, struct oci_store *st, const struct oci_desc *d, const char *title)
 {
+	char from[256];
 	const char *octet[] = { "Content-Type: application/octet-stream", NULL, NULL };
 	size_t chunk = r->o->chunk_size ? r->o->chunk_size : DEFAULT_CHUNK, len;
 	char path[600], loc[2048], url[2300], what[96], range[64];
@@ -805,17 +876,35 @@ static int push_blob(struct reg *r, struct oci_store *st, const struct oci_desc 
 		rinfo("%s: blob %.19s exists", r->what, d->digest + 7);
 		goto out;
 	}
-	e = oci_store_get(st, d->digest, d->size, OCI_MAX_PROGRAM, &buf, &len, r->err);
-	if (e)
-		goto out;
-	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", r->repo);
-	e = request(r, "POST", path, NULL, NULL, 0, &rs, false);
-	if (e)
-		goto out;
+	if (mount_source(r, st, d->digest, from, sizeof(from))) {
+		char *f = curl_easy_escape(r->c, from, 0);
+
+		snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/?mount=sha256%%3A%s&from=%s", r->repo, d->digest + 7,
+			 f ? f : from);
+		curl_free(f);
+		/* the token needs pull on the source too: the registry says so
+		 * with insufficient_scope, and request() asks again */
+		e = request(r, "POST", path, NULL, NULL, 0, &rs, false);
+		if (e)
+			goto out;
+		if (rs.status == 201) {
+			rinfo("%s: blob %.19s mounted from %s", r->what, d->digest + 7, from);
+			goto out;
+		}
+		/* 202: not mounted, an upload session instead */
+	} else {
+		snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", r->repo);
+		e = request(r, "POST", path, NULL, NULL, 0, &rs, false);
+		if (e)
+			goto out;
+	}
 	if (rs.status != 202 || !rs.location[0]) {
 		e = http_err(r, &rs, "starting an upload");
 		goto out;
 	}
+	e = oci_store_get(st, d->digest, d->size, OCI_MAX_PROGRAM, &buf, &len, r->err);
+	if (e)
+		goto out;
 	snprintf(what, sizeof(what), "%s %.12s", title ? title : "blob", d->digest + 7);
 	r->progress_what = what;
 	r->progress_total = len;

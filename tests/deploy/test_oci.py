@@ -226,6 +226,12 @@ def test_push_pull_run_open_registry(env, registry, tmp_path):
     assert r.stderr.count("exists") == 2
     puts = [q for q in reg.requests() if q.startswith("PUT ") and "/blobs/uploads/" in q]
     assert len(puts) == 2
+    # another repository of the same registry: the blobs are mounted from the first, not uploaded
+    cli(env, "tag", ref, f"{reg.host}/other/opensnoop:v1")
+    r = cli(env, "push", f"{reg.host}/other/opensnoop:v1", "-v")
+    assert r.stderr.count("mounted from probes/opensnoop") == 2, r.stderr
+    assert len([q for q in reg.requests() if q.startswith("PUT ") and "/blobs/uploads/" in q]) == 2
+    assert len([q for q in reg.requests() if q.startswith("POST /v2/other/opensnoop/blobs/uploads/?mount=")]) == 2
 
     # another node: an empty store pulls and runs it
     other = dict(env, EBPFCTL_STORE=str(tmp_path / "node2"))
@@ -335,6 +341,14 @@ def test_bearer_token_auth(env, registry, tmp_path):
         assert any("repository:probes/opensnoop:pull,push" in s["query"].get("scope", []) for s in asked)
         assert all(s["query"].get("account") == [USER] for s in asked)
         assert all(s["query"]["service"] == [tok.service] for s in tok.seen)
+        # a mount from another repository needs pull on it too: the registry's insufficient_scope
+        # challenge lists both scopes in one value, the token request has one scope= each
+        cli(env, "tag", ref, f"{reg.host}/probes/copy:v1")
+        n = len(tok.seen)
+        r = cli(env, "push", f"{reg.host}/probes/copy:v1", "-v")
+        assert r.stderr.count("mounted from probes/opensnoop") == 2, r.stderr
+        assert any({"repository:probes/copy:pull,push", "repository:probes/opensnoop:pull"} <=
+                   set(s["query"].get("scope", [])) for s in tok.seen[n:]), tok.seen[n:]
         # anonymous pull on another node: an anonymous pull token
         other = dict(env, EBPFCTL_STORE=str(tmp_path / "node2"), DOCKER_CONFIG=str(tmp_path / "none"))
         n = len(tok.seen)
