@@ -9,6 +9,9 @@
 # checks them against --help) and what kind of argument each option takes.
 # `--set` names are the settable globals of the objects on the command line, as
 # `ebpfctl check --load-only OBJ --set NAME=...` lists them for an unknown NAME.
+# A REF (OCI artifact) is one of the local store's references, as
+# `ebpfctl list --json` lists them; a REGISTRY one of their hosts or of the
+# registries saved in docker's config.json.
 # Needs no bash-completion helpers.
 
 # The ebpfctl the command line names (its first word).
@@ -118,6 +121,7 @@ __ebpfctl_enum()
 	case $1:$2 in
 	*:--xdp-mode) echo "auto native generic" ;;
 	*:--log-format) echo "text json" ;;
+	run:--pull | check:--pull) echo "missing always never" ;;
 	init:--program-type | init:-p) echo "network file process syscall" ;;
 	init:--map-type | init:-m) echo "ringbuf hash" ;;
 	init:--output-type | init:-o) echo "print counter gauge hist" ;;
@@ -210,6 +214,68 @@ __ebpfctl_objname()
 	printf '%s\n' "${n%.bpf}"
 }
 
+# The references in the local store (--store DIR on the line, else as ebpfctl
+# chooses: $EBPFCTL_STORE, /var/lib/ebpfctl/store for root, else
+# $XDG_DATA_HOME/ebpfctl/store), from `ebpfctl list --json`. Nothing, and no
+# store created, where there is none.
+__ebpfctl_refs()
+{
+	local dir=$2 line
+	[[ -z $dir ]] && dir=${EBPFCTL_STORE-}
+	if [[ -z $dir ]]; then
+		if ((EUID == 0)); then
+			dir=/var/lib/ebpfctl/store
+		elif [[ -n ${XDG_DATA_HOME-} ]]; then
+			dir=$XDG_DATA_HOME/ebpfctl/store
+		elif [[ -n ${HOME-} ]]; then
+			dir=$HOME/.local/share/ebpfctl/store
+		fi
+	fi
+	[[ $dir == \~/* ]] && dir=$HOME/${dir#\~/}
+	[[ -n $dir && -f $dir/index.json ]] || return 0
+	while IFS= read -r line; do
+		# (only what a reference can be: the store's index.json is not trusted)
+		[[ $line =~ \"reference\":[[:space:]]*\"([][A-Za-z0-9._:/@-]+)\" ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	done < <(__ebpfctl_query "$1" list --json --store "$dir")
+}
+
+# Registries: the hosts of the stored references (with $1, a store to ask) and
+# the ones docker's config.json has credentials for, where login saves them.
+__ebpfctl_registries()
+{
+	local r content key cfg=${DOCKER_CONFIG:-$HOME/.docker}/config.json
+	if [[ -n $1 ]]; then
+		while IFS= read -r r; do
+			r=${r%%/*}
+			[[ $r == *[.:]* || $r == localhost || $r == \[* ]] && printf '%s\n' "$r"
+		done < <(__ebpfctl_refs "$1" "$2")
+	fi
+	[[ -r $cfg ]] || return 0
+	content=$(<"$cfg")
+	# every "KEY": { of the file whose KEY is a host ("auths" and others are not)
+	while [[ $content =~ \"([^\"]+)\"[[:space:]]*:[[:space:]]*\{(.*) ]]; do
+		key=${BASH_REMATCH[1]} content=${BASH_REMATCH[2]}
+		key=${key#http*://}
+		key=${key%%/*}
+		[[ $key =~ ^([A-Za-z0-9-]+\.[A-Za-z0-9.-]*|localhost|\[[0-9a-fA-F:]+\])(:[0-9]+)?$ ||
+			$key =~ ^[A-Za-z0-9.-]+:[0-9]+$ ]] && printf '%s\n' "$key"
+	done
+}
+
+# Add the words of list $1 (one a line) that start with $2 and are not in $3..
+__ebpfctl_matching()
+{
+	local list=$1 cur=$2 w x
+	shift 2
+	while IFS= read -r w; do
+		[[ -n $w && $w == "$cur"* ]] || continue
+		for x in "$@" "${COMPREPLY[@]}"; do
+			[[ $x == "$w" ]] && continue 2
+		done
+		COMPREPLY+=("$w")
+	done <<<"$list"
+}
+
 # Files matching a glob (and directories to walk into).
 __ebpfctl_files()
 {
@@ -261,7 +327,7 @@ __ebpfctl_value()
 	--cgroup)
 		[[ -z $cur ]] && cur=/sys/fs/cgroup/
 		__ebpfctl_dirs "$cur" ;;
-	--host-root)
+	--host-root | --store)
 		__ebpfctl_dirs "$cur" ;;
 	--pid)
 		local -a pids=(/proc/[0-9]*)
@@ -284,8 +350,18 @@ __ebpfctl_value()
 		for c in $__ebpfctl_caps; do caps+=("$c"); done
 		while IFS= read -r c; do COMPREPLY+=("$head$c"); done < <(compgen -W "${caps[*]}" -- "$item")
 		compopt -o nospace 2>/dev/null ;;
-	--folded | --btf | --file | -f | --web-config)
+	--folded | --btf | --file | -f | --web-config | --ca-file)
 		__ebpfctl_files "$cur" "" ;;
+	--annotation)
+		# the OCI annotation keys (a KEY=VALUE: complete the key)
+		[[ $cur == *=* ]] && return 0
+		local k
+		local -a keys=()
+		for k in authors description documentation licenses revision source url vendor version; do
+			keys+=("org.opencontainers.image.$k=")
+		done
+		__ebpfctl_words "${keys[*]}" "$cur"
+		compopt -o nospace 2>/dev/null ;;
 	--output | -o)
 		__ebpfctl_files "$cur" "*.o" ;;
 	--metrics-addr)
@@ -348,7 +424,7 @@ _ebpfctl()
 	# The command, the objects given so far, and an option waiting for its value
 	local -A takes=()
 	local -a objs=()
-	local pending="" after_dd=0
+	local pending="" after_dd=0 store=""
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		if [[ -z $cmd ]]; then
@@ -362,13 +438,14 @@ _ebpfctl()
 			continue
 		fi
 		if [[ -n $pending ]]; then
+			[[ $pending == --store ]] && store=$w
 			pending=""
 		elif ((after_dd)); then
 			objs+=("$w")
 		elif [[ $w == -- ]]; then
 			after_dd=1
 		elif [[ $w == --*=* ]]; then
-			:
+			[[ $w == --store=* ]] && store=${w#--store=}
 		elif [[ $w == -* ]]; then
 			[[ -n ${takes[$w]+set} ]] && pending=$w
 		else
@@ -389,7 +466,7 @@ _ebpfctl()
 		return 0
 	}
 
-	# Only existing files are objects (a REF is looked up in the store: not here)
+	# Only existing files are objects (a REF's globals are in the store: not read here)
 	local -a files=()
 	for w in "${objs[@]}"; do
 		[[ -f $w ]] && files+=("$w")
@@ -411,12 +488,37 @@ _ebpfctl()
 		done < <(__ebpfctl_cmd_options "$bin" "$cmd")
 		__ebpfctl_words "${opts[*]}" "$cur"
 	else
+		local n=${#objs[@]}
 		case $cmd in
 		run | check)
-			__ebpfctl_files "$cur" "*.o" ;;
+			__ebpfctl_files "$cur" "*.o"
+			# and the stored references, once a word is begun (an empty word: files)
+			[[ -n $cur ]] && __ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur" ;;
 		build)
-			# one SOURCE
-			((${#objs[@]} == 0)) && __ebpfctl_files "$cur" "*.bpf.c" ;;
+			# one SOURCE, then a REF
+			if ((n == 0)); then
+				__ebpfctl_files "$cur" "*.bpf.c"
+			elif ((n == 1)); then
+				__ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur"
+			fi ;;
+		package)
+			# OBJECT REF
+			if ((n == 0)); then
+				__ebpfctl_files "$cur" "*.o"
+			elif ((n == 1)); then
+				__ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur"
+			fi ;;
+		push | pull | inspect)
+			((n == 0)) && __ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur" ;;
+		tag)
+			# SRC DST
+			((n < 2)) && __ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur" ;;
+		rm)
+			__ebpfctl_matching "$(__ebpfctl_refs "$bin" "$store")" "$cur" "${objs[@]}" ;;
+		login)
+			((n == 0)) && __ebpfctl_matching "$(__ebpfctl_registries "$bin" "$store")" "$cur" ;;
+		logout)
+			((n == 0)) && __ebpfctl_matching "$(__ebpfctl_registries "" "")" "$cur" ;;
 		esac
 	fi
 

@@ -42,12 +42,13 @@ static const char registry_help[] =
 "                      speak TLS gets HTTP anyway, as docker does)\n"
 "  --insecure          HTTPS without verifying the registry's certificate\n"
 "  --ca-file FILE      verify the registry's certificate with this CA (PEM)\n"
-"  -v, --verbose       show the registry exchanges (blobs skipped, plain HTTP)\n"
+"  -v, --verbose       show the registry exchanges (HTTP or HTTPS, blobs\n"
+"                      skipped or mounted)\n"
 "  -h, --help          show this help\n"
 "\n"
-"Credentials: from 'ebpfctl login' ($DOCKER_CONFIG/config.json, else\n"
-"~/.docker/config.json), $REGISTRY_AUTH_FILE, or podman's auth.json\n"
-"($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json).\n";
+"Credentials, the first found: $REGISTRY_AUTH_FILE; the file 'ebpfctl login'\n"
+"writes ($DOCKER_CONFIG/config.json, else ~/.docker/config.json); podman's\n"
+"auth.json ($XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json).\n";
 
 struct oci_args {
 	const char *store;
@@ -273,14 +274,18 @@ static const char package_help[] =
 "  --store DIR             the local store\n"
 "  -h, --help              show this help\n"
 "\n"
+"%s"
+"\n"
 "Prints 'stored REF DIGEST'. Exit status: 0 stored, 1 failure, 64 bad command line.\n";
 
 int cmd_package(int argc, char **argv)
 {
+	char help[4096];
 	struct oci_args a;
 	int status;
 
-	if (parse(argc, argv, "package", package_help, ":vh", &a, &status))
+	snprintf(help, sizeof(help), package_help, store_help);
+	if (parse(argc, argv, "package", help, ":vh", &a, &status))
 		goto out;
 	status = operands(argc, &a, "package", 2, 2, "OBJECT REF");
 	if (!status)
@@ -582,7 +587,7 @@ int cmd_rm(int argc, char **argv)
 
 static const char login_help_fmt[] =
 "Usage: ebpfctl login REGISTRY [-u USER] [--password-stdin] [--plain-http]\n"
-"                     [--insecure] [--ca-file FILE]\n"
+"                     [--insecure] [--ca-file FILE] [-v]\n"
 "\n"
 "Check a user name and password against REGISTRY (host[:port]) and save them\n"
 "in docker's config format ($DOCKER_CONFIG/config.json, else\n"
@@ -590,8 +595,9 @@ static const char login_help_fmt[] =
 "--password-stdin, asks on the terminal.\n"
 "\n"
 "Options:\n"
-"  -u, --username USER  the user name\n"
-"  --password-stdin     read the password from standard input (one line)\n"
+"  -u, --username USER\n"
+"                      the user name\n"
+"  --password-stdin    read the password from standard input (one line)\n"
 "%s";
 
 static int read_line(FILE *f, char *buf, size_t size)

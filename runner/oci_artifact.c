@@ -136,6 +136,8 @@ static void map_floor(struct floor *f, enum bpf_map_type t)
 		raise_floor(f, "bloom filter maps", 5, 16);
 	if (t == BPF_MAP_TYPE_USER_RINGBUF)
 		raise_floor(f, "user ring buffers", 6, 1);
+	if ((int)t == 32)	/* BPF_MAP_TYPE_CGRP_STORAGE: newer than Debian 12's uapi headers */
+		raise_floor(f, "cgroup storage maps", 6, 2);
 }
 
 static void add_type(cJSON *arr, const char *name)

@@ -5,6 +5,7 @@
  * uploads (PATCH chunks for large blobs, always the newest Location),
  * existing blobs skipped with HEAD, Basic or Bearer auth from the 401
  * challenge, every body checked against its digest before it is kept. */
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -233,11 +234,21 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	return 0;
 }
 
-static bool is_loopback(const char *host)
+bool reg_is_loopback(const char *host)
 {
-	return !strncmp(host, "localhost", 9) && (!host[9] || host[9] == ':') ? true
-	       : !strncmp(host, "127.", 4) ? true
-					   : !strncmp(host, "[::1]", 5);
+	size_t n = strcspn(host, ":");
+	struct in_addr a;
+	char ip[16];
+
+	if (!strncmp(host, "[::1]", 5))
+		return !host[5] || host[5] == ':';
+	if (n == 9 && !strncmp(host, "localhost", 9))
+		return true;
+	/* an IPv4 literal in 127.0.0.0/8, not a name like 127.example.com */
+	if (n >= sizeof(ip))
+		return false;
+	snprintf(ip, sizeof(ip), "%.*s", (int)n, host);
+	return inet_pton(AF_INET, ip, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* The registry's own words: {"errors":[{"code":"X","message":"y"}]} */
@@ -629,7 +640,7 @@ static int reg_init(struct reg *r, const struct reg_opts *o, const char *host, c
 	snprintf(r->repo, sizeof(r->repo), "%s", repo ? repo : "");
 	if (repo)
 		snprintf(r->scope, sizeof(r->scope), "repository:%s:%s", repo, push ? "pull,push" : "pull");
-	r->fallback_ok = !o->plain_http && !o->ca_file && is_loopback(host);
+	r->fallback_ok = !o->plain_http && !o->ca_file && reg_is_loopback(host);
 	snprintf(r->base, sizeof(r->base), "%s://%s", o->plain_http || r->fallback_ok ? "http" : "https", host);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	r->c = curl_easy_init();

@@ -35,4 +35,7 @@ int reg_pull(struct oci_store *st, const struct oci_ref *ref, const struct reg_o
 int reg_login(const char *registry, const struct reg_opts *o, char *saved_in, size_t size, struct rerr *err);
 int reg_logout(const char *registry, char *removed_from, size_t size, struct rerr *err);
 
+/* localhost, [::1] or an IPv4 literal in 127/8, with or without :PORT */
+bool reg_is_loopback(const char *host);
+
 #endif

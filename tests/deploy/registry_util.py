@@ -175,11 +175,14 @@ class TokenServer:
 class BlobRedirectProxy:
     """A reverse proxy in front of a registry that answers blob GETs with a 307 to a 'blob
     storage' server on another port (as S3-backed registries do); that server serves the bytes
-    from the registry's files and records whether an Authorization header reached it."""
+    from the registry's files and records whether an Authorization header reached it.  With
+    .fault set, requests whose path has the substring get that status instead (a registry that
+    is overloaded or broken behind a load balancer)."""
 
     def __init__(self, reg):
         self.reg = reg
         self.storage_auth = []
+        self.fault = None       # (status, path substring): answer that instead of forwarding
         px = self
 
         class Storage(http.server.BaseHTTPRequestHandler):
@@ -199,6 +202,15 @@ class BlobRedirectProxy:
                 pass
 
             def forward(self):
+                if px.fault and px.fault[1] in self.path:
+                    body = json.dumps({"errors": [{"code": "UNAVAILABLE", "message": "try later"}]}).encode()
+                    self.send_response(px.fault[0])
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                    return
                 if self.command == "GET" and "/blobs/sha256:" in self.path:
                     self.send_response(307)
                     self.send_header("Location", f"{px.storage_url}/storage/{self.path.rsplit('/', 1)[1]}")

@@ -382,6 +382,21 @@ def test_blob_redirect_drops_authorization(env, registry, tmp_path):
         r = cli(other, "pull", f"{px.host}/probes/opensnoop:v1", "--plain-http")
         assert r.stdout.split()[0] == "pulled"
         assert len(px.storage_auth) == 2 and px.storage_auth == [None, None]
+        # a registry answering 503: its status and its own words, nothing stored
+        third = dict(env, EBPFCTL_STORE=str(tmp_path / "node3"))
+        for status, path, needle in ((503, "/manifests/", "answered 503 Service Unavailable: UNAVAILABLE: try later "
+                                      "while sending the manifest"),
+                                     (500, "/blobs/", "answered 500 Internal Server Error"),
+                                     (403, "/manifests/", "access denied with the saved credentials (403 Forbidden")):
+            px.fault = (status, path)
+            lines = one_error(cli(third, "pull", f"{px.host}/probes/opensnoop:v1", "--plain-http", ok=False),
+                              f"registry {px.host} {needle}" if status >= 500 else needle)
+            assert store_state(third) == ([], []), status
+        assert lines[1] == f"hint: ebpfctl login {px.host}"
+        px.fault = (503, "/blobs/uploads/")
+        cli(env, "tag", ref, f"{px.host}/fresh/x:v1")
+        one_error(cli(env, "push", f"{px.host}/fresh/x:v1", ok=False),
+                  "answered 503 Service Unavailable: UNAVAILABLE: try later while starting an upload")
     finally:
         px.stop()
 

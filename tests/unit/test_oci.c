@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "oci.h"
+#include "registry.h"
 
 static void test_ref_grammar(void **state)
 {
@@ -413,6 +414,21 @@ static void test_artifact_formats(void **state)
 	assert_int_equal(read_art(&m, root, "", &a, &err), -EBADMSG);
 }
 
+static void test_loopback(void **state)
+{
+	static const char *const yes[] = { "localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000",
+					   "127.1.2.3:1", "[::1]", "[::1]:5000" };
+	static const char *const no[] = { "127.example.com", "127.0.0.1.example.com:5000", "localhost.example",
+					  "localhostx:1", "128.0.0.1", "[::2]:5000", "[::1]x", "ghcr.io", "" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!reg_is_loopback(yes[i]))
+			fail_msg("%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (reg_is_loopback(no[i]))
+			fail_msg("%s", no[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_store_blobs),
 		cmocka_unit_test(test_store_names_and_gc),
 		cmocka_unit_test(test_artifact_formats),
+		cmocka_unit_test(test_loopback),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
