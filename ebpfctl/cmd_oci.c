@@ -223,6 +223,23 @@ static int ref_arg(const char *s, struct oci_ref *ref, char *name, size_t size)
 	return 0;
 }
 
+/* The start of a command on one REF: options, the REF (as the store names
+ * it), the store.  0 to go on; -1 to return *status (help shown, or an
+ * error reported). */
+static int one_ref(int argc, char **argv, const char *cmd, const char *help, struct oci_args *a,
+		   struct oci_ref *ref, char *name, size_t size, struct oci_store **st, int *status)
+{
+	*st = NULL;
+	if (parse(argc, argv, cmd, help, ":vh", a, status))
+		return -1;
+	*status = operands(argc, a, cmd, 1, 1, "REF");
+	if (!*status)
+		*status = ref_arg(argv[a->first], ref, name, size);
+	if (!*status)
+		*status = cli_store_open(a->store, st);
+	return *status ? -1 : 0;
+}
+
 static void print_digest(const char *verb, const char *name, const char *digest)
 {
 	printf("%s %s %s\n", verb, name, digest);
@@ -333,14 +350,7 @@ static int push_or_pull(int argc, char **argv, bool push)
 	int status;
 
 	snprintf(help, sizeof(help), push ? push_help_fmt : pull_help_fmt, registry_help, store_help);
-	if (parse(argc, argv, cmd, help, ":vh", &a, &status))
-		return status;
-	status = operands(argc, &a, cmd, 1, 1, "REF");
-	if (!status)
-		status = ref_arg(argv[a.first], &ref, name, sizeof(name));
-	if (!status)
-		status = cli_store_open(a.store, &st);
-	if (status)
+	if (one_ref(argc, argv, cmd, help, &a, &ref, name, sizeof(name), &st, &status))
 		goto out;
 	if (push ? reg_push(st, name, &ref, &a.reg, digest, &err) : reg_pull(st, &ref, &a.reg, digest, &err))
 		status = cli_report(&err);
@@ -464,14 +474,7 @@ int cmd_inspect(int argc, char **argv)
 	cJSON *o;
 	int status;
 
-	if (parse(argc, argv, "inspect", inspect_help, ":vh", &a, &status))
-		return status;
-	status = operands(argc, &a, "inspect", 1, 1, "REF");
-	if (!status)
-		status = ref_arg(argv[a.first], &ref, name, sizeof(name));
-	if (!status)
-		status = cli_store_open(a.store, &st);
-	if (status)
+	if (one_ref(argc, argv, "inspect", inspect_help, &a, &ref, name, sizeof(name), &st, &status))
 		goto out;
 	if (oci_artifact_open(st, name, &art, &err)) {
 		status = cli_report(&err);

@@ -19,6 +19,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "builder.h"
+#include "readfile.h"
 #include "pathsearch.h"
 #include "decl_order.h"
 #include "rerr.h"
@@ -206,25 +207,6 @@ int builder_include_dir(char *buf, size_t sz)
 	return -ENOENT;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-	char *p;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return is_dir(tmp) ? 0 : -ENOTDIR;
-}
 
 static bool usable_dir(const char *dir, mode_t mode)
 {

@@ -299,24 +299,6 @@ int oci_store_default_dir(char *buf, size_t size)
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, mode) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* Write a small file atomically: temp file in the same directory + rename. */
 static int write_atomic(const char *path, const void *buf, size_t len)
 {
@@ -584,6 +566,25 @@ static int lock_index(struct oci_store *st)
 	return fd;
 }
 
+/* index.json read under its lock (held in *fd until the caller closes it) */
+static cJSON *index_locked(struct oci_store *st, int *fd, struct rerr *err)
+{
+	cJSON *j;
+	int e;
+
+	*fd = lock_index(st);
+	if (*fd < 0) {
+		store_err(err, *fd, st, "cannot lock index.json");
+		return NULL;
+	}
+	j = read_index(st, &e);
+	if (!j) {
+		close(*fd);
+		store_err(err, e, st, "cannot read index.json");
+	}
+	return j;
+}
+
 int oci_store_lookup(struct oci_store *st, const char *name, struct oci_desc *desc)
 {
 	const cJSON *m;
@@ -611,14 +612,9 @@ int oci_store_tag(struct oci_store *st, const char *name, const struct oci_desc 
 	cJSON *j, *arr, *m, *ann;
 	int fd, e, i = 0;
 
-	fd = lock_index(st);
-	if (fd < 0)
-		return store_err(err, fd, st, "cannot lock index.json");
-	j = read_index(st, &e);
-	if (!j) {
-		close(fd);
-		return store_err(err, e, st, "cannot read index.json");
-	}
+	j = index_locked(st, &fd, err);
+	if (!j)
+		return err->code;
 	arr = cJSON_GetObjectItemCaseSensitive(j, "manifests");
 	for (m = arr->child; m; m = m->next, i++) {
 		const char *n = entry_name(m);
@@ -733,14 +729,9 @@ int oci_store_untag(struct oci_store *st, const char *name, struct rerr *err)
 	int fd, e, i = 0;
 	bool found = false;
 
-	fd = lock_index(st);
-	if (fd < 0)
-		return store_err(err, fd, st, "cannot lock index.json");
-	j = read_index(st, &e);
-	if (!j) {
-		close(fd);
-		return store_err(err, e, st, "cannot read index.json");
-	}
+	j = index_locked(st, &fd, err);
+	if (!j)
+		return err->code;
 	arr = cJSON_GetObjectItemCaseSensitive(j, "manifests");
 	for (m = arr->child; m; i++) {
 		const char *n = entry_name(m);
