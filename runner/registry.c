@@ -59,6 +59,7 @@ struct reg {
 	bool warned_plain;
 	const char *progress_what;
 	uint64_t progress_total;
+	uint64_t progress_base;	/* bytes sent by earlier PATCH chunks of this blob */
 };
 
 /* ---- credentials ---- */
@@ -229,7 +230,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off
 	struct reg *r = ctx;
 
 	if (r->o->progress && r->progress_what)
-		r->o->progress(r->o->progress_ctx, r->progress_what, (uint64_t)(ulnow ? ulnow : dlnow),
+		r->o->progress(r->o->progress_ctx, r->progress_what, r->progress_base + (uint64_t)(ulnow ? ulnow : dlnow),
 			       r->progress_total ? r->progress_total : (uint64_t)(ultotal ? ultotal : dltotal));
 	return 0;
 }
@@ -924,6 +925,7 @@ static int push_blob(struct reg *r, struct oci_store *st, const struct oci_desc 
 
 		snprintf(loc, sizeof(loc), "%s", rs.location);
 		snprintf(range, sizeof(range), "Content-Range: %zu-%zu", off, off + n - 1);
+		r->progress_base = off;
 		octet[1] = range;
 		e = request(r, "PATCH", loc, octet, (char *)buf + off, n, &rs, false);
 		if (!e && (rs.status != 202 || !rs.location[0]))
@@ -932,6 +934,9 @@ static int push_blob(struct reg *r, struct oci_store *st, const struct oci_desc 
 			goto out;
 	}
 	octet[1] = NULL;
+	r->progress_base = 0;
+	if (len > chunk)
+		r->progress_what = NULL;	/* the closing PUT has no body: the bar is full */
 	snprintf(loc, sizeof(loc), "%s", rs.location);
 	add_digest(url, sizeof(url), loc, d->digest);
 	if (len > chunk)
@@ -942,6 +947,7 @@ static int push_blob(struct reg *r, struct oci_store *st, const struct oci_desc 
 		e = http_err(r, &rs, "storing a blob");
 out:
 	r->progress_what = NULL;
+	r->progress_base = 0;
 	free(buf);
 	sb_free(&rs.body);
 	return e;
