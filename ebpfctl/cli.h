@@ -64,6 +64,12 @@ int cmd_tag(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
+/* The probe source of a tracepoint's fields (init --tracepoint, trace):
+ * 0, or the exit status after reporting. */
+struct strbuf;
+int cli_tracepoint_source(const char *tracepoint, const char *fields, const char *how_made, struct strbuf *out);
 
 /* The local store: --store DIR, else EBPFCTL_STORE, else the default;
  * 0, or the exit status after reporting. */

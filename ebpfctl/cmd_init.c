@@ -29,6 +29,8 @@ static void init_usage(FILE *f)
 	fprintf(f,
 "Usage: ebpfctl init [--program-type TYPE] [--map-type TYPE] [--output-type TYPE]\n"
 "                    [--file PATH] [--force]\n"
+"       ebpfctl init --tracepoint CATEGORY:NAME [--fields F1,F2,...] [--file PATH]\n"
+"                    [--force]\n"
 "\n"
 "Write a commented probe source file that 'ebpfctl build' compiles and\n"
 "'ebpfctl run' loads as it is.  On a terminal, init asks for every choice not\n"
@@ -43,6 +45,11 @@ static void init_usage(FILE *f)
 	fprintf(f, "  -o, --output-type TYPE   what ebpfctl makes of the map:\n");
 	list_choices(f, scaffold_outputs, SCAFFOLD_NOUT);
 	fprintf(f,
+"  -t, --tracepoint CATEGORY:NAME\n"
+"                           instead: a probe capturing a classic tracepoint's\n"
+"                           fields (from its tracefs format) as JSON lines,\n"
+"                           e.g. syscalls:sys_enter_openat\n"
+"      --fields F1,F2,...   with --tracepoint: only these fields (default all)\n"
 "  -f, --file PATH          where to write (default " DEFAULT_FILE "; - for stdout)\n"
 "      --force              overwrite PATH if it exists\n"
 "  -h, --help               show this help\n"
@@ -58,7 +65,7 @@ static void init_usage(FILE *f)
 "64 bad command line or impossible combination.\n");
 }
 
-enum { OPT_FORCE = 256 };
+enum { OPT_FORCE = 256, OPT_FIELDS };
 
 static const struct option init_options[] = {
 	{ "program-type", required_argument, NULL, 'p' },
@@ -66,6 +73,8 @@ static const struct option init_options[] = {
 	{ "output-type", required_argument, NULL, 'o' },
 	{ "file", required_argument, NULL, 'f' },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "tracepoint", required_argument, NULL, 't' },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "help", no_argument, NULL, 'h' },
 	{}
 };
@@ -296,6 +305,31 @@ static int bad_option(char **argv, int c)
 	return cli_usage_error("init: unknown option '%s'", arg);
 }
 
+/* init --tracepoint: the probe from the tracepoint's format (cmd_trace.c). */
+static int init_tracepoint(const char *tp, const char *fields, const char *path, bool force)
+{
+	struct strbuf sb = {}, how = {};
+	int ret;
+
+	if (strcmp(path, "-") && !force && !access(path, F_OK))
+		return exists_error(path);
+	sb_printf(&how, "ebpfctl init --tracepoint %s%s%s", tp, fields ? " --fields " : "", fields ? fields : "");
+	ret = cli_tracepoint_source(tp, fields, sb_cstr(&how), &sb);
+	if (!ret && !strcmp(path, "-"))
+		ret = write_all(STDOUT_FILENO, sb.buf, sb.len) ? file_error("stdout", errno) : EXIT_OK;
+	else if (!ret) {
+		size_t n = strlen(path);
+
+		ret = write_probe(path, sb.buf, sb.len, force);
+		if (ret == EXIT_OK)
+			printf("wrote %s (tracepoint %s)\n\nnext:\n  ebpfctl build %s\n  sudo ebpfctl run %.*s.o\n", path, tp,
+			       path, (int)(n > 2 && !strcmp(path + n - 2, ".c") ? n - 2 : n), path);
+	}
+	sb_free(&sb);
+	sb_free(&how);
+	return ret;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	static const int preferred[3] = { SCAFFOLD_PROCESS, SCAFFOLD_RINGBUF, SCAFFOLD_PRINT };
@@ -303,13 +337,13 @@ int cmd_init(int argc, char **argv)
 	struct strbuf sb = {};
 	struct rerr err = {};
 	char *path = NULL, *base_copy = NULL;
-	const char *why;
+	const char *why, *tracepoint = NULL, *fields = NULL;
 	bool force = false, interactive;
 	int c, ret;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":p:m:o:f:h", init_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:m:o:f:t:h", init_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_choice("program type", optarg, scaffold_progs, SCAFFOLD_NPROG, &sel[0]))
@@ -336,6 +370,12 @@ int cmd_init(int argc, char **argv)
 		case OPT_FORCE:
 			force = true;
 			break;
+		case 't':
+			tracepoint = optarg;
+			break;
+		case OPT_FIELDS:
+			fields = optarg;
+			break;
 		case 'h':
 			free(path);
 			init_usage(stdout);
@@ -350,6 +390,20 @@ int cmd_init(int argc, char **argv)
 		cli_usage_error("init: unexpected argument '%s'", argv[optind]);
 		fprintf(stderr, "hint: the file name goes after --file\n");
 		return EXIT_USAGE;
+	}
+	if (fields && !tracepoint) {
+		free(path);
+		return cli_usage_error("init: --fields needs --tracepoint");
+	}
+	if (tracepoint) {
+		if (sel[0] >= 0 || sel[1] >= 0 || sel[2] >= 0) {
+			free(path);
+			return cli_usage_error("init: --tracepoint writes its own probe: no --program-type, --map-type "
+					       "or --output-type with it");
+		}
+		ret = init_tracepoint(tracepoint, fields, path ? path : DEFAULT_FILE, force);
+		free(path);
+		return ret;
 	}
 	/* Flags that already rule each other out are an error before any prompt. */
 	for (int w = 0; w < 3; w++) {

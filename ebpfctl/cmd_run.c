@@ -8,8 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
+#include "builder.h"
 #include "cli.h"
 #include "runner.h"
+#include "strbuf.h"
+#include "tpgen.h"
 
 static const char run_help[] =
 "Usage: ebpfctl run OBJECT|REF... [OPTIONS]\n"
@@ -790,7 +794,10 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 		return -1;
 	}
 	if (!o->n_objects) {
-		*status = cli_usage_error("%s: missing OBJECT (a compiled probe, e.g. probe.bpf.o)", cmd);
+		if (!strcmp(cmd, "trace"))
+			*status = cli_usage_error("trace: missing CATEGORY:NAME (a tracepoint, e.g. syscalls:sys_enter_openat)");
+		else
+			*status = cli_usage_error("%s: missing OBJECT (a compiled probe, e.g. probe.bpf.o)", cmd);
 		return -1;
 	}
 	if (a->addr && a->no_metrics) {
@@ -812,7 +819,8 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 	o->hist_buckets = a->hb;
 	o->ifaces = (const char *const *)a->ifaces;
 	o->attach = a->attach;
-	return resolve_objects(a, status);
+	/* trace's one argument is a tracepoint: cmd_trace makes the object */
+	return strcmp(cmd, "trace") ? resolve_objects(a, status) : 0;
 }
 
 /* With -v: every setting that is not a default, and where it came from. */
@@ -828,12 +836,35 @@ void run_args_report(const struct run_args *a)
 		cli_info("config: /metrics on the socket systemd passed (LISTEN_FDS)");
 }
 
-int cmd_run(int argc, char **argv)
+/* Run what run_args_parse made of the command line, until a signal,
+ * --duration or a closed stdout. */
+static int run_parsed(struct run_args *a)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rerr err = {};
+	int ret;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal or `kill -HUP`: ebpfctl has no configuration to
+	 * reload, and dying of it would leave tc filters and a tracefs mount
+	 * behind, so it stops as for SIGTERM */
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->o.on_running = on_running;
+	a->o.on_running_ctx = &a->o.duration_ns;
+	a->o.on_stopping = on_stopping;
+	if (a->o.duration_ns)
+		sigaction(SIGALRM, &sa, NULL);
+
+	ret = runner_run(&a->o, &err);
+	return ret ? cli_report(&err) : EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
 	struct run_args a;
-	int ret, status;
+	int status;
 
 	cli_log_format_from(argc, argv);
 	if (run_args_parse(argc, argv, "run", run_help, &a, &status)) {
@@ -842,20 +873,133 @@ int cmd_run(int argc, char **argv)
 	}
 	cli_log_init(a.o.verbose);
 	run_args_report(&a);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	/* a closed terminal or `kill -HUP`: ebpfctl has no configuration to
-	 * reload, and dying of it would leave tc filters and a tracefs mount
-	 * behind, so it stops as for SIGTERM */
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	a.o.on_running = on_running;
-	a.o.on_running_ctx = &a.o.duration_ns;
-	a.o.on_stopping = on_stopping;
-	if (a.o.duration_ns)
-		sigaction(SIGALRM, &sa, NULL);
-
-	ret = runner_run(&a.o, &err);
+	status = run_parsed(&a);
 	run_args_free(&a);
-	return ret ? cli_report(&err) : EXIT_OK;
+	return status;
+}
+
+static const char trace_help[] =
+"Usage: ebpfctl trace CATEGORY:NAME [--fields F1,F2,...] [RUN OPTIONS]\n"
+"\n"
+"Trace one classic tracepoint with no probe to write: the probe 'ebpfctl init\n"
+"--tracepoint' would write is built into a temporary object (removed at exit)\n"
+"and run at once, as 'ebpfctl run' runs it: one JSON line per hit on stdout,\n"
+"{\"time\":...,\"map\":\"events\",\"event\":{FIELD:VALUE,...}}. Needs clang (as\n"
+"'ebpfctl build').\n"
+"\n"
+"Options:\n"
+"  --fields F1,F2,...  only these fields of the tracepoint (default: all; the\n"
+"                      tracefs format lists them); a field named __x is x\n"
+"  every 'ebpfctl run' option (--duration, --set, --metrics-addr, --no-metrics,\n"
+"  -v, ...): see 'ebpfctl run --help'\n"
+"  -h, --help          show this help\n"
+"\n"
+"  ebpfctl trace syscalls:sys_enter_openat --fields filename,flags --no-metrics\n"
+"  ebpfctl trace sched:sched_process_exec --duration 10s --no-metrics\n"
+"\n"
+"An unknown tracepoint or field is a usage error whose hint lists the valid\n"
+"ones. Exit status: run's (0, 1, 64).\n";
+
+int cli_tracepoint_source(const char *tracepoint, const char *fields, const char *how_made, struct strbuf *out)
+{
+	struct tp_format fmt;
+	struct rerr err = {};
+	int e;
+
+	e = tpgen_load(tracepoint, &fmt, &err);
+	if (!e)
+		e = tpgen_source(&fmt, fields, how_made, out, &err);
+	tpgen_free(&fmt);
+	return e ? cli_report(&err) : 0;
+}
+
+/* --fields F / --fields=F out of argv (run's parser does not know it). */
+static int take_fields(int *argc, char **argv, const char **fields)
+{
+	int o = 1;
+
+	*fields = NULL;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[o++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--fields")) {
+			if (i + 1 >= *argc)
+				return cli_usage_error("trace: option '--fields' needs a value");
+			*fields = argv[++i];
+		} else if (!strncmp(argv[i], "--fields=", 9)) {
+			*fields = argv[i] + 9;
+		} else {
+			argv[o++] = argv[i];
+		}
+	}
+	*argc = o;
+	argv[o] = NULL;
+	return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	char dir[] = "/tmp/ebpfctl-trace-XXXXXX", src[64], obj[64], how[512];
+	const char *fields, *tp, *objs[1];
+	struct build_opts bo = {};
+	struct strbuf sb = {};
+	struct rerr err = {};
+	struct run_args a;
+	int status;
+	FILE *f;
+
+	cli_log_format_from(argc, argv);
+	status = take_fields(&argc, argv, &fields);
+	if (status)
+		return status;
+	if (run_args_parse(argc, argv, "trace", trace_help, &a, &status)) {
+		run_args_free(&a);
+		return status;
+	}
+	cli_log_init(a.o.verbose);
+	if (a.o.n_objects != 1) {
+		status = cli_usage_error("trace: one tracepoint at a time (got '%s' too)", a.o.objects[1]);
+		goto out;
+	}
+	tp = a.o.objects[0];
+	snprintf(how, sizeof(how), "ebpfctl trace %s%s%s", tp, fields ? " --fields " : "", fields ? fields : "");
+	status = cli_tracepoint_source(tp, fields, how, &sb);
+	if (status)
+		goto out;
+	if (!mkdtemp(dir)) {
+		rerr_set(&err, -errno, "%s: %s", dir, strerror(errno));
+		status = cli_report(&err);
+		goto out;
+	}
+	snprintf(src, sizeof(src), "%s/trace.bpf.c", dir);
+	snprintf(obj, sizeof(obj), "%s/trace.bpf.o", dir);
+	f = fopen(src, "w");
+	if (!f || fwrite(sb.buf, 1, sb.len, f) != sb.len || fclose(f)) {
+		rerr_set(&err, -EIO, "%s: cannot write the probe", src);
+		status = cli_report(&err);
+		goto clean;
+	}
+	bo.source = src;
+	bo.output = obj;
+	bo.verbose = a.o.verbose;
+	if (builder_build(&bo, &err)) {
+		status = cli_report(&err);
+		goto clean;
+	}
+	objs[0] = obj;
+	a.o.objects = objs;
+	a.o.n_objects = 1;
+	run_args_report(&a);
+	status = run_parsed(&a);
+clean:
+	unlink(src);
+	unlink(obj);
+	rmdir(dir);
+out:
+	sb_free(&sb);
+	run_args_free(&a);
+	return status;
 }

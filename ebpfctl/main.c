@@ -21,6 +21,7 @@ struct cmd {
 
 static const struct cmd commands[] = {
 	{ "run", cmd_run, "load probe objects, attach them, export their maps" },
+	{ "trace", cmd_trace, "trace a tracepoint's fields with no probe to write" },
 	{ "check", cmd_check, "load and attach probe objects, report, detach (for CI)" },
 	{ "init", cmd_init, "scaffold a new probe source file" },
 	{ "build", cmd_build, "compile a probe source file into a BPF object" },

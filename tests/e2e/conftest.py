@@ -84,8 +84,8 @@ def our_prog_names():
 class Run:
     """A running `ebpfctl run`, with line-by-line access to stdout."""
 
-    def __init__(self, args, env=None, metrics=False):
-        cmd = [EBPFCTL, "run"] + list(args)
+    def __init__(self, args, env=None, metrics=False, sub="run"):
+        cmd = [EBPFCTL, sub] + list(args)
         if not metrics and "--no-metrics" not in args and "--metrics-addr" not in " ".join(args):
             cmd.append("--no-metrics")
         self.cmd = cmd
