@@ -9,6 +9,8 @@
 # checks them against --help) and what kind of argument each option takes.
 # `--set` names are the settable globals of the objects on the command line, as
 # `ebpfctl check --load-only OBJ --set NAME=...` lists them for an unknown NAME.
+# A tracepoint (`trace`, `init --tracepoint`) is a CATEGORY:NAME of tracefs's
+# events/, and `--fields` its fields, from its format file, where they are readable.
 # A REF (OCI artifact) is one of the local store's references, as
 # `ebpfctl list --json` lists them; a REGISTRY one of their hosts or of the
 # registries saved in docker's config.json.
@@ -97,12 +99,13 @@ __ebpfctl_options()
 	done < <(__ebpfctl_help "$1" "$2")
 }
 
-# Options of CMD as "OPT" or "OPT ARG" lines; check also takes every run option.
+# Options of CMD as "OPT" or "OPT ARG" lines; check and trace also take every run
+# option.
 __ebpfctl_cmd_options()
 {
 	{
 		__ebpfctl_options "$1" "$2"
-		[[ $2 == check ]] && __ebpfctl_options "$1" run
+		[[ $2 == check || $2 == trace ]] && __ebpfctl_options "$1" run
 	} | awk '!($1 in a) || $2 != "" { a[$1] = $2 } END { for (k in a) print k (a[k] != "" ? " " a[k] : "") }'
 }
 
@@ -121,7 +124,7 @@ __ebpfctl_enum()
 	case $1:$2 in
 	*:--xdp-mode) echo "auto native generic" ;;
 	*:--log-format) echo "text json" ;;
-	run:--pull | check:--pull) echo "missing always never" ;;
+	run:--pull | check:--pull | trace:--pull) echo "missing always never" ;;
 	init:--program-type | init:-p) echo "network file process syscall" ;;
 	init:--map-type | init:-m) echo "ringbuf hash" ;;
 	init:--output-type | init:-o) echo "print counter gauge hist" ;;
@@ -194,6 +197,67 @@ __ebpfctl_settable()
 		return
 	fi
 	[[ $t =~ ^\[[0-9]+\]\ (INT|ENUM|ENUM64)\  || $t =~ ^\[[0-9]+\]\ FLOAT\ .*size=(4|8)$ ]]
+}
+
+# tracefs's events/ directory, where it can be read (nothing where it is not
+# mounted: the completion mounts nothing).
+__ebpfctl_events()
+{
+	local d
+	for d in /sys/kernel/tracing/events /sys/kernel/debug/tracing/events; do
+		if [[ -d $d && -r $d && -x $d ]]; then
+			printf '%s\n' "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# The tracepoints CATEGORY:NAME that start with $1 (only the matching categories'
+# directories are read).
+__ebpfctl_tracepoints()
+{
+	local events cat="" d c
+	events=$(__ebpfctl_events) || return 0
+	[[ $1 == *:* ]] && cat=${1%%:*}
+	# (a category is one directory name: nothing else is looked up)
+	[[ $cat == */* || $cat == .* ]] && return 0
+	for c in "$events"/*/; do
+		c=${c%/}
+		c=${c##*/}
+		if [[ -n $cat ]]; then
+			[[ $c == "$cat" ]] || continue
+		else
+			[[ $c == "$1"* ]] || continue
+		fi
+		for d in "$events/$c"/*/; do
+			d=${d%/}
+			[[ -e $d/format ]] && printf '%s:%s\n' "$c" "${d##*/}"
+		done
+	done
+}
+
+# The fields of tracepoint $1 (CATEGORY:NAME or CATEGORY/NAME) as --fields names
+# them: the common_* fields left out, a field named __x as x (as runner/tpgen.c).
+__ebpfctl_tp_fields()
+{
+	local events format line decl name
+	events=$(__ebpfctl_events) || return 0
+	[[ $1 =~ ^([A-Za-z0-9_-][A-Za-z0-9_.-]*)[:/]([A-Za-z0-9_-][A-Za-z0-9_.-]*)$ ]] || return 0
+	format=$events/${BASH_REMATCH[1]}/${BASH_REMATCH[2]}/format
+	[[ -r $format ]] || return 0
+	while IFS= read -r line; do
+		[[ $line == *field:*\;* ]] || continue
+		decl=${line#*field:}
+		decl=${decl%%;*}
+		# the name is the last identifier before any [N] (but of __data_loc T[] NAME)
+		[[ $decl != __data_loc* && $decl != __rel_loc* ]] && decl=${decl%%\[*}
+		[[ $decl =~ ([A-Za-z0-9_]+)[[:space:]]*$ ]] || continue
+		name=${BASH_REMATCH[1]}
+		[[ $name == common_* ]] && continue
+		while [[ $name == _* ]]; do name=${name#_}; done
+		[[ -n $name ]] && printf '%s\n' "$name"
+	done <"$format"
 }
 
 # Program names of OBJ (functions outside .text), for --attach PROG=.
@@ -310,11 +374,12 @@ __ebpfctl_words()
 	done < <(compgen -W "$1" -- "$2")
 }
 
-# Complete the value of option OPT (of command CMD), typed so far as CUR.
+# Complete the value of option OPT (of command CMD), typed so far as CUR; TP is the
+# tracepoint on the line (for --fields), OBJ... the object files.
 __ebpfctl_value()
 {
-	local bin=$1 cmd=$2 opt=$3 cur=$4 vals
-	shift 4
+	local bin=$1 cmd=$2 opt=$3 cur=$4 tp=$5 vals
+	shift 5
 	local -a objs=("$@")
 	if vals=$(__ebpfctl_enum "$cmd" "$opt"); then
 		__ebpfctl_words "$vals" "$cur"
@@ -349,6 +414,21 @@ __ebpfctl_value()
 		[[ -z $head ]] && caps+=(none auto)
 		for c in $__ebpfctl_caps; do caps+=("$c"); done
 		while IFS= read -r c; do COMPREPLY+=("$head$c"); done < <(compgen -W "${caps[*]}" -- "$item")
+		compopt -o nospace 2>/dev/null ;;
+	--tracepoint | -t)
+		__ebpfctl_words "$(__ebpfctl_tracepoints "$cur")" "$cur" ;;
+	--fields)
+		# a comma-separated list of the tracepoint's fields: complete its last item
+		local head="" item=$cur f
+		if [[ $cur == *,* ]]; then
+			head=${cur%,*},
+			item=${cur##*,}
+		fi
+		local -a fields=()
+		while IFS= read -r f; do
+			[[ ,$head == *,"$f",* ]] || fields+=("$f")
+		done < <(__ebpfctl_tp_fields "$tp")
+		while IFS= read -r f; do COMPREPLY+=("$head$f"); done < <(compgen -W "${fields[*]}" -- "$item")
 		compopt -o nospace 2>/dev/null ;;
 	--folded | --btf | --file | -f | --web-config | --ca-file)
 		__ebpfctl_files "$cur" "" ;;
@@ -424,14 +504,14 @@ _ebpfctl()
 	# The command, the objects given so far, and an option waiting for its value
 	local -A takes=()
 	local -a objs=()
-	local pending="" after_dd=0 store=""
+	local pending="" after_dd=0 store="" tp=""
 	for ((i = 1; i < cword; i++)); do
 		w=${words[i]}
 		if [[ -z $cmd ]]; then
 			[[ $w == -* ]] && continue
 			cmd=$w
 			__ebpfctl_load "$bin" "$cmd"
-			[[ $cmd == check ]] && __ebpfctl_load "$bin" run
+			[[ $cmd == check || $cmd == trace ]] && __ebpfctl_load "$bin" run
 			while read -r opt arg; do
 				[[ -n $arg ]] && takes[$opt]=1
 			done < <(__ebpfctl_cmd_options "$bin" "$cmd")
@@ -439,6 +519,7 @@ _ebpfctl()
 		fi
 		if [[ -n $pending ]]; then
 			[[ $pending == --store ]] && store=$w
+			[[ $pending == --tracepoint || $pending == -t ]] && tp=$w
 			pending=""
 		elif ((after_dd)); then
 			objs+=("$w")
@@ -446,6 +527,7 @@ _ebpfctl()
 			after_dd=1
 		elif [[ $w == --*=* ]]; then
 			[[ $w == --store=* ]] && store=${w#--store=}
+			[[ $w == --tracepoint=* ]] && tp=${w#--tracepoint=}
 		elif [[ $w == -* ]]; then
 			[[ -n ${takes[$w]+set} ]] && pending=$w
 		else
@@ -466,6 +548,9 @@ _ebpfctl()
 		return 0
 	}
 
+	# trace's one argument is its tracepoint
+	[[ $cmd == trace && ${#objs[@]} -gt 0 ]] && tp=${objs[0]}
+
 	# Only existing files are objects (a REF's globals are in the store: not read here)
 	local -a files=()
 	for w in "${objs[@]}"; do
@@ -473,10 +558,10 @@ _ebpfctl()
 	done
 
 	if [[ -n $pending ]]; then
-		__ebpfctl_value "$bin" "$cmd" "$pending" "$cur" "${files[@]}"
+		__ebpfctl_value "$bin" "$cmd" "$pending" "$cur" "$tp" "${files[@]}"
 	elif [[ $cur == --*=* && $after_dd -eq 0 ]]; then
 		local opt=${cur%%=*} val=${cur#*=}
-		__ebpfctl_value "$bin" "$cmd" "$opt" "$val" "${files[@]}"
+		__ebpfctl_value "$bin" "$cmd" "$opt" "$val" "$tp" "${files[@]}"
 		local j
 		for j in "${!COMPREPLY[@]}"; do
 			COMPREPLY[j]="$opt=${COMPREPLY[j]}"
@@ -490,6 +575,9 @@ _ebpfctl()
 	else
 		local n=${#objs[@]}
 		case $cmd in
+		trace)
+			# one CATEGORY:NAME
+			((n == 0)) && __ebpfctl_words "$(__ebpfctl_tracepoints "$cur")" "$cur" ;;
 		run | check)
 			__ebpfctl_files "$cur" "*.o"
 			# and the stored references, once a word is begun (an empty word: files)

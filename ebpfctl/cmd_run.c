@@ -189,6 +189,17 @@ static void on_signal(int sig)
 /* Everything is attached: tell systemd (Type=notify), and arm --duration:
  * the loop ends by itself when it is due, but a write blocked on a reader
  * that stopped reading only returns for a signal. */
+/* trace's temporary probe: removed once it is loaded (nothing needs the
+ * files after that, and a SIGKILLed trace leaves nothing behind) */
+static char trace_files[3][64];
+
+static void remove_trace_files(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (trace_files[i][0] && (i < 2 ? unlink(trace_files[i]) : rmdir(trace_files[i])) == 0)
+			trace_files[i][0] = '\0';
+}
+
 static void on_running(void *ctx)
 {
 	uint64_t ns = *(const uint64_t *)ctx;
@@ -197,6 +208,7 @@ static void on_running(void *ctx)
 			      .tv_usec = (suseconds_t)(ns % 1000000000ULL / 1000) },
 	};
 
+	remove_trace_files();
 	cli_notify("READY=1\nSTATUS=probes attached, exporting");
 	if (!ns)
 		return;
@@ -790,7 +802,7 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 	if (optind < argc) {
 		o->objects = (const char *const *)&argv[optind];
 		o->n_objects = argc - optind;
-	} else if (env_objects(a) < 0) {
+	} else if (strcmp(cmd, "trace") && env_objects(a) < 0) {
 		return -1;
 	}
 	if (!o->n_objects) {
@@ -976,6 +988,9 @@ int cmd_trace(int argc, char **argv)
 	}
 	snprintf(src, sizeof(src), "%s/trace.bpf.c", dir);
 	snprintf(obj, sizeof(obj), "%s/trace.bpf.o", dir);
+	snprintf(trace_files[0], sizeof(trace_files[0]), "%s", src);
+	snprintf(trace_files[1], sizeof(trace_files[1]), "%s", obj);
+	snprintf(trace_files[2], sizeof(trace_files[2]), "%s", dir);
 	f = fopen(src, "w");
 	if (!f || fwrite(sb.buf, 1, sb.len, f) != sb.len || fclose(f)) {
 		rerr_set(&err, -EIO, "%s: cannot write the probe", src);
@@ -995,9 +1010,7 @@ int cmd_trace(int argc, char **argv)
 	run_args_report(&a);
 	status = run_parsed(&a);
 clean:
-	unlink(src);
-	unlink(obj);
-	rmdir(dir);
+	remove_trace_files();
 out:
 	sb_free(&sb);
 	run_args_free(&a);

@@ -539,7 +539,7 @@ int tpgen_source(const struct tp_format *fmt, const char *fields, const char *ho
 				for (int i = 0; i < fmt->n_fields; i++)
 					sb_printf(&valid, "%s%s", i ? ", " : "",
 						  fmt->fields[i].name + strspn(fmt->fields[i].name, "_"));
-				e = rerr_usage(err, -ENOENT, "tracepoint %s:%s: no field '%.*s'", fmt->category, fmt->name,
+				e = rerr_usage(err, -ENOENT, "tracepoint '%s:%s': no field '%.*s'", fmt->category, fmt->name,
 					       (int)len, s);
 				rerr_hint(err, "its fields: %s", fmt->n_fields ? sb_cstr(&valid) : "(none)");
 				goto out;

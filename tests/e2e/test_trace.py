@@ -217,7 +217,7 @@ USAGE = [
      "error: tracepoint 'syscalls:sys_enter_opnat': no tracepoint 'sys_enter_opnat' in syscalls",
      "hint: in syscalls: "),
     (["trace", "syscalls:sys_enter_openat", "--fields", "filename,flgs"],
-     "error: tracepoint syscalls:sys_enter_openat: no field 'flgs'",
+     "error: tracepoint 'syscalls:sys_enter_openat': no field 'flgs'",
      "hint: its fields: syscall_nr, dfd, filename, flags, mode"),
     (["trace", "syscalls:sys_enter_openat", "--fields"], "error: trace: option '--fields' needs a value", None),
     (["trace", "syscalls:sys_enter_openat", "--duration", "0"],
@@ -226,13 +226,14 @@ USAGE = [
     (["init", "--tracepoint", "sched:sched_switch", "-p", "file"],
      "error: init: --tracepoint writes its own probe: no --program-type, --map-type or --output-type with it", None),
     (["init", "--tracepoint", "sched:sched_switch", "--fields", "prev_comm,nope", "--file", "-"],
-     "error: tracepoint sched:sched_switch: no field 'nope'", "hint: its fields: prev_comm, prev_pid, "),
+     "error: tracepoint 'sched:sched_switch': no field 'nope'", "hint: its fields: prev_comm, prev_pid, "),
 ]
 
 
 @pytest.mark.parametrize("args,first,hint", USAGE, ids=[" ".join(a) for a, _, _ in USAGE])
 def test_usage_errors(args, first, hint):
-    p = run_cli(*args)
+    # EBPFCTL_OBJECT names run's objects, never trace's tracepoint
+    p = run_cli(*args, env=dict(os.environ, EBPFCTL_OBJECT="/nonexistent.bpf.o"))
     assert p.returncode == 64, (p.returncode, p.stderr)
     lines = p.stderr.splitlines()
     assert lines[0] == first, p.stderr
@@ -268,3 +269,20 @@ def test_every_tracepoint_of_a_category_builds_and_loads(tmp_path):
         p = run_cli("check", "--load-only", str(tmp_path / f"tp{i}.bpf.o"))
         assert p.returncode == 0, (tp, p.stderr)
     assert bpf_prog_ids() <= before
+
+
+def test_trace_leaves_no_files_even_when_killed():
+    """The temporary probe is removed as soon as it is loaded: a SIGKILLed trace (which cleans
+    up nothing itself) leaves no directory behind."""
+    before = {d for d in os.listdir("/tmp") if d.startswith("ebpfctl-trace-")}
+    ctx = {}
+    t = Run(["syscalls:sys_enter_openat", "--fields", "filename"], sub="trace")
+    try:
+        t.wait_line(lambda o: o["event"]["filename"] == ctx.get("path"), timeout=60, trigger=lambda: trig_open(ctx))
+        t.proc.kill()
+        t.proc.wait()
+    finally:
+        t.kill()
+        if os.path.exists(ctx.get("path", "")):
+            os.unlink(ctx["path"])
+    assert {d for d in os.listdir("/tmp") if d.startswith("ebpfctl-trace-")} <= before

@@ -126,7 +126,7 @@ static void test_syscall_source(void **state)
 	sb_free(&sb);
 	assert_int_equal(tpgen_source(&f, "filename,nope", "how", &sb, &err), -ENOENT);
 	assert_true(err.usage);
-	assert_string_equal(err.msg, "tracepoint syscalls:t: no field 'nope'");
+	assert_string_equal(err.msg, "tracepoint 'syscalls:t': no field 'nope'");
 	assert_string_equal(err.hint, "its fields: syscall_nr, dfd, filename, flags, mode");
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(tpgen_source(&f, "filename,,flags", "how", &sb, &err), -ENOENT);
