@@ -68,9 +68,19 @@ static char libbpf_warn[512];
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char buf[4096];
-	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	char small[4096], *buf = small;
+	va_list again;
+	int n;
 
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	/* libbpf hands over a verifier log as one message: keep it whole (it
+	 * was cut at 4 KiB, before the instruction the verifier refused) */
+	if (n >= (int)sizeof(small) && (buf = malloc((size_t)n + 1)))
+		vsnprintf(buf, (size_t)n + 1, fmt, again);
+	else
+		buf = small;
+	va_end(again);
 	if (n < 0)
 		return 0;
 	/* keep the tail: the verifier log of the failing program is last */
@@ -86,6 +96,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	}
 	if (libbpf_verbose)
 		rlog(RLOG_INFO, "%s", buf);
+	if (buf != small)
+		free(buf);
 	return 0;
 }
 

@@ -89,6 +89,16 @@ def test_unsupported_map_type():
                "ringbuf, perf_event_array, hash, lru_hash, percpu_hash, lru_percpu_hash, array, percpu_array")
 
 
+def test_verifier_rejection_reason_after_a_long_log():
+    """The reason is the log's last line even when the log before it is longer than 4 KiB."""
+    p = run_cli("run", fixture("bad_verifier_long"), "--no-metrics")
+    assert p.returncode == 1
+    lines = p.stderr.splitlines()
+    assert sum(len(l) + 1 for l in lines[:-1]) > 4096, len(p.stderr)
+    assert lines[-1].startswith("error: program 'unchecked_late': rejected by the verifier: "), p.stderr
+    assert "invalid mem access" in lines[-1], lines[-1]
+
+
 def test_verifier_rejection_shows_log():
     before = bpf_prog_ids()
     p = run_cli("run", fixture("bad_verifier"), "--no-metrics")

@@ -288,6 +288,49 @@ def test_sigsnoop(example):
     left.snapshot()
 
 
+def test_https_capture(example, tmp_path):
+    """curl against a local `openssl s_server` on 127.0.0.1: curl's request line goes out
+    through SSL_write, the response with the body the test wrote comes back through SSL_read,
+    both as plaintext; the byte counters per command and direction match the events."""
+    if not os.path.exists("/usr/lib/x86_64-linux-gnu/libssl.so.3") and not os.path.exists("/usr/lib64/libssl.so.3"):
+        pytest.skip("no OpenSSL 3 libssl.so.3 on this machine")
+    token = os.urandom(6).hex()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k.pem"),
+                    "-out", str(tmp_path / "c.pem"), "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    (tmp_path / f"page-{token}.txt").write_text(f"body-{token}\n")
+    port = free_port()
+    srv = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", str(tmp_path / "c.pem"),
+                            "-key", str(tmp_path / "k.pem"), "-WWW", "-quiet"], cwd=tmp_path,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    run, mport, left = example("https_capture")
+    url = f"https://127.0.0.1:{port}/page-{token}.txt"
+    curls = []
+
+    def fetch():
+        p = subprocess.run(["curl", "-s", "--cacert", str(tmp_path / "c.pem"), url], capture_output=True, text=True,
+                           timeout=deadline(20))
+        if p.returncode == 0:
+            curls.append(p.stdout)
+    try:
+        out = run.wait_line(lambda o: o["map"] == "tls" and o["event"]["direction"] == "WRITE"
+                            and o["event"]["data"].startswith(f"GET /page-{token}.txt HTTP/1.1\r\n"),
+                            trigger=every(0.5, fetch))["event"]
+        assert out["comm"] == "curl" and out["len"] == len(out["data"]) and out["cut"] == 0, out
+        back = run.wait_line(lambda o: o["map"] == "tls" and o["event"]["direction"] == "READ"
+                             and f"body-{token}" in o["event"]["data"], trigger=every(0.5, fetch))["event"]
+        assert back["data"].startswith("HTTP/1.0 200 ok\r\n") and back["data"].endswith(f"\r\n\r\nbody-{token}\n")
+        assert back["comm"] == "curl" and back["len"] == len(back["data"].encode())
+        assert curls and curls[0] == f"body-{token}\n"
+        # the counters add what the events moved (every curl here is ours, one request each)
+        wait_sample(mport, NS + "tls_bytes_total",
+                    lambda l, v: l == {"comm": "curl", "direction": "WRITE"} and v >= out["len"], run=run)
+    finally:
+        reap([srv])
+    left.snapshot()
+
+
 def test_readme_catalog_lists_every_example():
     readme = open(os.path.join(ROOT, "README.md")).read()
     cat = readme[readme.index("## Examples"):]
