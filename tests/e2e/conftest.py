@@ -194,3 +194,21 @@ def run_cli(*args, timeout=60, **kw):
     """Run ebpfctl to completion and return CompletedProcess (text)."""
     return subprocess.run([EBPFCTL] + list(args), capture_output=True, text=True,
                           timeout=deadline(timeout), **kw)
+
+
+def _tracefs_mounted():
+    with open("/proc/self/mounts") as f:
+        return any(line.split()[1] in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") and
+                   line.split()[2] == "tracefs" for line in f)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leave_tracefs_as_found():
+    """ebpfctl mounts tracefs when none is mounted and unmounts it at exit; a run the suite
+    SIGKILLs on purpose (test_lifecycle.py) leaves its mount, as documented.  The suite puts
+    the machine back as it found it."""
+    before = _tracefs_mounted()
+    yield
+    if not before and _tracefs_mounted():
+        for where in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
+            subprocess.run(["umount", where], capture_output=True)
