@@ -41,6 +41,9 @@ struct run_args {
 };
 
 int run_args_parse(int argc, char **argv, const char *cmd, const char *help, struct run_args *a, int *status);
+/* After parsing: each OBJECT that is an OCI reference looked up in the store,
+ * pulled per --pull and checked (cmd_oci.c); 0, or -1 with *status set. */
+int run_args_resolve(struct run_args *a, int *status);
 void run_args_free(struct run_args *a);
 void run_args_report(const struct run_args *a);
 

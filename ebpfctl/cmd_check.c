@@ -44,7 +44,7 @@ int cmd_check(int argc, char **argv)
 	int ret, status;
 
 	cli_log_format_from(argc, argv);
-	if (run_args_parse(argc, argv, "check", check_help, &a, &status)) {
+	if (run_args_parse(argc, argv, "check", check_help, &a, &status) || run_args_resolve(&a, &status)) {
 		run_args_free(&a);
 		return status;
 	}

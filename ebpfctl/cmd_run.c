@@ -704,7 +704,7 @@ static int listen_fd(void)
 
 /* OCI references among the objects: pulled per --pull, checked, and
  * replaced by their program blob's file (cmd_oci.c). */
-static int resolve_objects(struct run_args *a, int *status)
+int run_args_resolve(struct run_args *a, int *status)
 {
 	struct runner_opts *o = &a->o;
 	struct reg_opts reg = a->pull.reg;
@@ -831,8 +831,7 @@ int run_args_parse(int argc, char **argv, const char *cmd, const char *help, str
 	o->hist_buckets = a->hb;
 	o->ifaces = (const char *const *)a->ifaces;
 	o->attach = a->attach;
-	/* trace's one argument is a tracepoint: cmd_trace makes the object */
-	return strcmp(cmd, "trace") ? resolve_objects(a, status) : 0;
+	return 0;
 }
 
 /* With -v: every setting that is not a default, and where it came from. */
@@ -879,7 +878,7 @@ int cmd_run(int argc, char **argv)
 	int status;
 
 	cli_log_format_from(argc, argv);
-	if (run_args_parse(argc, argv, "run", run_help, &a, &status)) {
+	if (run_args_parse(argc, argv, "run", run_help, &a, &status) || run_args_resolve(&a, &status)) {
 		run_args_free(&a);
 		return status;
 	}
