@@ -133,16 +133,25 @@ def test_a_flood_of_unnamed_ids_does_not_stall(tmp_path):
     (up to 100k-series) counter answers while it streams.  Liveness, not speed: before the fix
     the scrape took minutes and the run ignored --duration and SIGTERM."""
     import subprocess
-    import time
     from conftest import EBPFCTL, deadline
-    busy = subprocess.Popen(["python3", "-c", "import os, time\nt = time.time() + 8\nwhile time.time() < t: os.getpid()"])
+    # the flood and the run last longer on a slower machine (the second kernel's guest): the
+    # scrape must come while both are still going, not as --duration ends the run
+    busy = subprocess.Popen(["python3", "-c", "import os, time\nt = time.time() + %d\nwhile time.time() < t: "
+                             "os.getpid()" % int(deadline(8))])
     port = free_port()
     out = open(tmp_path / "out.json", "w")
     try:
         p = subprocess.Popen([EBPFCTL, "run", fixture("ev_random_names"), "--enrich", "--set", f"target_tgid={busy.pid}",
-                              "--metrics-addr", f"127.0.0.1:{port}", "--duration", "5s"], stdout=out,
+                              "--metrics-addr", f"127.0.0.1:{port}", "--duration", f"{int(deadline(5))}s"], stdout=out,
                              stderr=subprocess.PIPE, text=True)
-        time.sleep(3)
+
+        def listening():
+            assert p.poll() is None, p.stderr.read()
+            with socket.socket() as s:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+        wait_until(listening, timeout=30, what="the metrics port")
+        # the flood under way (its events reach stdout) before the scrape: that is the point
+        wait_until(lambda: os.path.getsize(tmp_path / "out.json") > 256 * 1024, timeout=30, what="the flood")
         body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=deadline(30)).read().decode()
         assert "ebpf_solo_io_rnd_keys_total{" in body
         _, err = p.communicate(timeout=deadline(40))
