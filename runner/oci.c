@@ -211,14 +211,20 @@ void oci_ref_short_name(const struct oci_ref *ref, char *buf, size_t size)
 	snprintf(buf, size, "%s", s ? s + 1 : ref->path);
 }
 
+/* "sha256:" and the hex of a SHA-256 */
+static void digest_text(const unsigned char h[32], char out[OCI_DIGEST_LEN + 1])
+{
+	strcpy(out, "sha256:");
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 7 + 2 * i, "%02x", h[i]);
+}
+
 void oci_digest(const void *buf, size_t len, char out[OCI_DIGEST_LEN + 1])
 {
 	unsigned char h[32];
 
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, len, h);
-	strcpy(out, "sha256:");
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 7 + 2 * i, "%02x", h[i]);
+	digest_text(h, out);
 }
 
 struct oci_hash {
@@ -249,11 +255,8 @@ void oci_hash_done(struct oci_hash *h, char out[OCI_DIGEST_LEN + 1])
 
 	gnutls_hash_deinit(h->h, d);
 	free(h);
-	if (!out)
-		return;
-	strcpy(out, "sha256:");
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 7 + 2 * i, "%02x", d[i]);
+	if (out)
+		digest_text(d, out);
 }
 
 const char *oci_host_arch(void)
@@ -299,38 +302,6 @@ int oci_store_default_dir(char *buf, size_t size)
 	return 0;
 }
 
-/* Write a small file atomically: temp file in the same directory + rename. */
-static int write_atomic(const char *path, const void *buf, size_t len)
-{
-	char tmp[PATH_MAX];
-	int fd, e = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len;) {
-		ssize_t w = write(fd, (const char *)buf + off, len - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			e = -errno;
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (!e && fchmod(fd, 0644))
-		e = -errno;
-	if (close(fd) && !e)
-		e = -errno;
-	if (!e && rename(tmp, path))
-		e = -errno;
-	if (e)
-		unlink(tmp);
-	return e;
-}
-
 static int store_err(struct rerr *err, int e, const struct oci_store *st, const char *what)
 {
 	rerr_set(err, e, "store %s: %s: %s", st->dir, what, strerror(-e));
@@ -365,7 +336,7 @@ int oci_store_open(const char *dir, struct oci_store **out, struct rerr *err)
 	if (e)
 		goto fail;
 	snprintf(p, sizeof(p), "%s/oci-layout", st->dir);
-	if (stat(p, &sb) && (e = write_atomic(p, layout, sizeof(layout) - 1)))
+	if (stat(p, &sb) && (e = write_file_atomic(p, layout, sizeof(layout) - 1, 0644)))
 		goto fail;
 	snprintf(p, sizeof(p), "%s/.gc.lock", st->dir);
 	st->gc_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -449,7 +420,7 @@ int oci_store_put(struct oci_store *st, const void *buf, size_t len, const char 
 	if (oci_store_has(st, d))
 		return 0;
 	oci_store_blob_path(st, d, p, sizeof(p));
-	e = write_atomic(p, buf, len);
+	e = write_file_atomic(p, buf, len, 0644);
 	return e ? store_err(err, e, st, "cannot store a blob") : 0;
 }
 
@@ -524,7 +495,7 @@ static int write_index(struct oci_store *st, cJSON *j)
 	if (!s)
 		return -ENOMEM;
 	snprintf(p, sizeof(p), "%s/index.json", st->dir);
-	e = write_atomic(p, s, strlen(s));
+	e = write_file_atomic(p, s, strlen(s), 0644);
 	free(s);
 	return e;
 }

@@ -1043,9 +1043,9 @@ int reg_push(struct oci_store *st, const char *name, const struct oci_ref *ref, 
 
 static int write_config(const char *path, cJSON *j, struct rerr *err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 16], *s, *slash;
-	int fd, e = 0;
-	size_t len;
+	char dir[PATH_MAX], *s, *slash;
+	struct strbuf text = {};
+	int e;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
@@ -1057,26 +1057,13 @@ static int write_config(const char *path, cJSON *j, struct rerr *err)
 	s = cJSON_Print(j);
 	if (!s)
 		return rerr_set(err, -ENOMEM, "out of memory");
-	len = strlen(s);
-	snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(s);
-		return rerr_set(err, -errno, "%s: %s", path, strerror(errno));
-	}
-	/* mkstemp's mode is 0600: credentials stay private */
-	if (write(fd, s, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-		e = -errno ? -errno : -EIO;
-	if (close(fd) && !e)
-		e = -errno;
-	if (!e && rename(tmp, path))
-		e = -errno;
+	sb_puts(&text, s);
+	sb_putc(&text, '\n');
 	free(s);
-	if (e) {
-		unlink(tmp);
-		return rerr_set(err, e, "%s: %s", path, strerror(-e));
-	}
-	return 0;
+	/* credentials stay private */
+	e = text.err ? -ENOMEM : write_file_atomic(path, sb_cstr(&text), text.len, 0600);
+	sb_free(&text);
+	return e ? rerr_set(err, e, "%s: %s", path, strerror(-e)) : 0;
 }
 
 static const char *config_key(const char *host)
